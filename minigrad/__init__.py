@@ -1,0 +1,71 @@
+"""minigrad: a small, readable reverse-mode autograd on NumPy (CPU) and CuPy (GPU).
+
+>>> import minigrad as mg
+>>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+tensor([2., 4.], dtype=float32)
+"""
+
+from minigrad import functional
+from minigrad.autograd import Function, backward, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.backend import (
+    Device,
+    DeviceError,
+    bool_,
+    default_device,
+    float16,
+    float32,
+    float64,
+    get_device,
+    int32,
+    int64,
+    set_default_device,
+)
+from minigrad.functional import (
+    abs,
+    cat,
+    chunk,
+    clip,
+    concat,
+    dropout,
+    embedding,
+    exp,
+    log,
+    log_softmax,
+    logsumexp,
+    masked_fill,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    split,
+    sqrt,
+    squeeze,
+    stack,
+    sum,
+    tanh,
+    unsqueeze,
+    where,
+)
+from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from minigrad.tensor import Tensor, arange, full, manual_seed, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Device", "DeviceError", "Function", "GradcheckError", "Tensor", "abs", "arange", "backward", "bool_",
+    "cat", "chunk", "clip", "concat", "default_device", "dropout", "embedding", "enable_grad", "exp",
+    "float16", "float32", "float64", "full", "functional", "get_device", "grad", "gradcheck",
+    "gradgradcheck", "int32", "int64", "is_grad_enabled", "log", "log_softmax", "logsumexp",
+    "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad",
+    "ones", "ones_like", "rand", "randn", "relu", "reshape", "set_default_device", "set_grad_enabled",
+    "sigmoid", "softmax", "split", "sqrt", "squeeze", "stack", "sum", "tanh", "tensor", "unsqueeze",
+    "where", "zeros", "zeros_like",
+]

@@ -1,0 +1,357 @@
+"""Reverse-mode autograd: Function (one op, forward and backward) and the backward pass.
+
+An op is a subclass of :class:`Function`, written the way PyTorch's
+``torch.autograd.Function`` is::
+
+    class Tanh(Function):
+        @staticmethod
+        def forward(ctx, x):                 # x is a backend array
+            y = ctx.xp.tanh(x)
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, grad):             # grad is a Tensor: dL/dy
+            y, = ctx.saved_tensors
+            return grad * (1 - y * y)        # dL/dx = dL/dy * (1 - tanh²x)
+
+``forward`` works on raw arrays (fast), ``backward`` on Tensors: so a backward can itself
+be differentiated, which is all that ``create_graph=True`` needs. ``Tanh.apply(x)`` runs
+the op on tensors and records it in the graph.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from minigrad import backend
+from minigrad.tensor import Tensor
+
+# --- grad mode ------------------------------------------------------------------
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    return _grad_enabled
+
+
+class set_grad_enabled:  # noqa: N801 - PyTorch's name, used as a context manager
+    """Switch graph recording on or off inside a ``with`` block (or a decorated function)."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = mode
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.previous, _grad_enabled = _grad_enabled, self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self.previous
+
+    def __call__(self, function: Callable) -> Callable:
+        @functools.wraps(function)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            with type(self)(self.mode):
+                return function(*args, **kwargs)
+
+        return wrapped
+
+
+class no_grad(set_grad_enabled):  # noqa: N801
+    """Record nothing: ops inside give tensors with no grad_fn. A context manager or decorator."""
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+    def __call__(self, function: Callable) -> Callable:
+        @functools.wraps(function)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            with no_grad():
+                return function(*args, **kwargs)
+
+        return wrapped
+
+
+class enable_grad(set_grad_enabled):  # noqa: N801
+    """Record the graph again, e.g. inside a ``no_grad`` block."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+# --- Function ---------------------------------------------------------------------
+
+_FREED = object()  # marks saved arrays that backward has released
+
+
+class Function:
+    """One differentiable op. Subclass it and write ``forward`` and ``backward``.
+
+    An instance is the op's node in the graph and its ``ctx``: ``inputs`` are the
+    tensors it was applied to, ``needs_input_grad`` says which of them want a gradient,
+    and ``ctx.xp`` is the array module of their device.
+    """
+
+    __slots__ = ("inputs", "needs_input_grad", "xp", "_saved", "_output", "_hooks", "_retained",
+                 "__dict__")
+
+    @staticmethod
+    def forward(ctx: Function, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Tensor | None | tuple[Tensor | None, ...]:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """Run ``forward`` on the tensors' arrays; record the op if a gradient will be needed."""
+        ctx = cls.__new__(cls)
+        ctx._saved = ()
+        arrays = []
+        first = None  # the first tensor's array: its device is the op's device
+        requires_grad = False
+        for arg in args:
+            if isinstance(arg, Tensor):
+                arrays.append(arg.data)
+                requires_grad = requires_grad or arg._requires_grad
+                if first is None:
+                    first = arg.data
+                elif type(arg.data) is not type(first):
+                    _check_same_device(cls, args)
+            else:
+                arrays.append(arg)
+        ctx.xp = backend.array_module(first) if first is not None else backend.default_device().xp
+        data = cls.forward(ctx, *arrays, **kwargs)
+        if isinstance(data, backend.host_scalar):
+            data = ctx.xp.asarray(data)  # NumPy gives scalars for 0-d results; a tensor holds arrays
+        if not (requires_grad and _grad_enabled):
+            return Tensor(data)
+        ctx.inputs = args
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        ctx._hooks = ctx._retained = None
+        output = Tensor(data, requires_grad=True, grad_fn=ctx)
+        ctx._output = weakref.ref(output)
+        return output
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays for backward. Inputs and the output come back as their Tensors."""
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor, ...]:
+        if self._saved is _FREED:
+            raise RuntimeError(
+                f"{type(self).__name__}: trying to backward through the graph a second time, but its "
+                "saved values were freed by the first backward; pass retain_graph=True to the first "
+                "backward (or to minigrad.grad) to keep them"
+            )
+        # An array that is an input or the output comes back as that tensor, so that a
+        # backward written in Tensor ops stays connected to the graph (create_graph=True).
+        by_id = {id(t.data): t for t in self.inputs if isinstance(t, Tensor)}
+        output = self._output()
+        if output is not None:
+            by_id[id(output.data)] = output
+        return tuple(by_id[id(a)] if id(a) in by_id else Tensor(a) if backend.is_array(a) else a
+                     for a in self._saved)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward>"
+
+    # hooks and retain_grad on the tensor this op made
+    def output_hooks(self, output: Tensor) -> list[Callable]:
+        if self._hooks is None:
+            self._hooks = []
+        return self._hooks
+
+    def retain_output(self, output: Tensor) -> None:
+        self._retained = weakref.ref(output)
+
+
+def _check_same_device(op: type, args: Sequence[Any]) -> None:
+    devices = [a.device for a in args if isinstance(a, Tensor)]
+    first = devices[0]
+    for other in devices[1:]:
+        if other != first:
+            raise backend.DeviceError(
+                f"{op.__name__.lower()}: expected all tensors on one device, but found "
+                f"{first} and {other}; move them with .to(device)"
+            )
+
+
+# --- the backward pass --------------------------------------------------------------
+
+
+def _topological_order(roots: Iterable[Function]) -> list[Function]:
+    """Every node reachable from ``roots``, each after all the nodes that it feeds.
+
+    An explicit stack, not recursion: an unrolled LSTM is thousands of nodes deep.
+    """
+    order: list[Function] = []
+    visited: set[int] = set()
+    stack: list[tuple[Function, bool]] = [(root, False) for root in roots]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node.inputs:
+            if isinstance(parent, Tensor) and parent.grad_fn is not None and id(parent.grad_fn) not in visited:
+                stack.append((parent.grad_fn, False))
+    order.reverse()  # outputs first
+    return order
+
+
+def _sum_to(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Undo broadcasting: sum ``grad`` down to ``shape``. The only place this happens."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def _as_grad(grad: Any, like: Tensor) -> Tensor:
+    if not isinstance(grad, Tensor):
+        grad = Tensor(like.device.asarray(grad, dtype=like.dtype))
+    if grad.shape != like.shape:
+        raise ValueError(f"backward: the gradient has shape {grad.shape} but the output has shape {like.shape}")
+    return grad
+
+
+def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
+                  retain_graph: bool, create_graph: bool,
+                  capture: Sequence[Tensor] | None = None) -> list[Tensor | None] | None:
+    """Send gradients from ``outputs`` back through the graph.
+
+    Without ``capture``, gradients accumulate into ``.grad`` of leaves. With it, they are
+    returned for the tensors in ``capture`` instead, and no ``.grad`` is touched.
+    """
+    for out in outputs:
+        if not out.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad and has no grad_fn; did an input set "
+                "requires_grad=True, and was the graph recorded outside no_grad()?"
+            )
+    if grad_outputs is None:
+        for out in outputs:
+            if out.size != 1:
+                raise RuntimeError(
+                    f"backward: the output has shape {out.shape}, not a single value; pass grad= "
+                    "(dL/doutput, same shape) or reduce it first, e.g. with .sum()"
+                )
+        grad_outputs = [Tensor(out.device.xp.ones(out.shape, dtype=out.dtype)) for out in outputs]
+    grad_outputs = [_as_grad(g, out) for g, out in zip(grad_outputs, outputs)]
+
+    captured: dict[int, Tensor | None] = {}
+    capture_nodes: dict[int, int] = {}  # id(grad_fn) -> id(tensor) for non-leaf captures
+    if capture is not None:
+        for t in capture:
+            captured[id(t)] = None
+            if t.grad_fn is not None:
+                capture_nodes[id(t.grad_fn)] = id(t)
+
+    grads: dict[int, Tensor] = {}  # id(node) -> gradient w.r.t. that node's output
+
+    def accumulate_leaf(leaf: Tensor, grad: Tensor) -> None:
+        if leaf._hooks:
+            grad = _run_hooks(leaf._hooks, grad)
+        if capture is not None:
+            if id(leaf) in captured:
+                previous = captured[id(leaf)]
+                captured[id(leaf)] = grad if previous is None else previous + grad
+        elif leaf.grad is None:
+            leaf.grad = grad if create_graph else Tensor(grad.data)
+        else:
+            leaf.grad = leaf.grad + grad if create_graph else Tensor(leaf.grad.data + grad.data)
+
+    roots = []
+    for out, grad in zip(outputs, grad_outputs):
+        if out.grad_fn is None:
+            accumulate_leaf(out, grad)
+        else:
+            node_id = id(out.grad_fn)
+            grads[node_id] = grads[node_id] + grad if node_id in grads else grad
+            roots.append(out.grad_fn)
+
+    with set_grad_enabled(create_graph):
+        for node in _topological_order(roots):
+            grad = grads.pop(id(node), None)
+            if grad is None:
+                continue  # no gradient flows into this node
+            if node._hooks:
+                grad = _run_hooks(node._hooks, grad)
+            if node._retained is not None and (kept := node._retained()) is not None:
+                kept.grad = grad if create_graph else Tensor(grad.data)
+            if id(node) in capture_nodes:
+                captured[capture_nodes[id(node)]] = grad
+            if node._saved is _FREED:
+                node.saved_tensors  # raises the "second backward" error  # noqa: B018
+            input_grads = type(node).backward(node, grad)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            if len(input_grads) != len(node.inputs):
+                raise RuntimeError(
+                    f"{type(node).__name__}.backward returned {len(input_grads)} gradient(s) for "
+                    f"{len(node.inputs)} input(s); return one per input (None where there is none)"
+                )
+            if not retain_graph:
+                node._saved = _FREED
+            for parent, parent_grad in zip(node.inputs, input_grads):
+                if parent_grad is None or not isinstance(parent, Tensor) or not parent._requires_grad:
+                    continue
+                parent_grad = _sum_to(parent_grad, parent.shape)
+                if parent.grad_fn is None:
+                    accumulate_leaf(parent, parent_grad)
+                else:
+                    key = id(parent.grad_fn)
+                    grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+    if capture is None:
+        return None
+    return [captured[id(t)] for t in capture]
+
+
+def _run_hooks(hooks: list[Callable], grad: Tensor) -> Tensor:
+    for hook in list(hooks):
+        replaced = hook(grad)
+        if replaced is not None:
+            grad = replaced
+    return grad
+
+
+def backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Any] | None = None,
+             retain_graph: bool = False, create_graph: bool = False) -> None:
+    """Accumulate gradients of ``tensors`` into ``.grad`` of the leaves they depend on."""
+    _run_backward(list(tensors), grad_tensors, retain_graph or create_graph, create_graph)
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = True) -> tuple[Tensor | None, ...]:
+    """d(outputs)/d(inputs), returned rather than stored in ``.grad`` (``torch.autograd.grad``).
+
+    An input that the outputs do not depend on gets ``None``.
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is not None and not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("grad: every input must require grad, but one does not")
+    keep = create_graph if retain_graph is None else retain_graph
+    found = _run_backward(outputs, grad_outputs, keep, create_graph, capture=inputs)
+    if not allow_unused and any(g is None for g in found):
+        raise RuntimeError("grad: an input was not used to compute the outputs (allow_unused=False)")
+    return tuple(found)

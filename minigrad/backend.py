@@ -1,0 +1,242 @@
+"""Devices and array modules: the one place that knows NumPy and CuPy.
+
+Three kinds of device exist:
+
+* ``"cpu"``: NumPy arrays.
+* ``"cuda"`` / ``"cuda:N"``: CuPy arrays on GPU ``N``.
+* ``"strict"``: a CPU stand-in that is as strict as CuPy. Its arrays wrap NumPy
+  arrays but refuse implicit conversion to NumPy (``np.asarray``, NumPy functions
+  called on them, mixing with NumPy arrays), so that code paths which would
+  break on a GPU break on a machine without one too.
+
+Everything above this module asks a :class:`Device` for its array module
+(``device.xp``) instead of importing NumPy or CuPy to choose between them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from minigrad.strict import StrictArray, strict_xp
+
+float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
+int32, int64, bool_ = np.dtype("int32"), np.dtype("int64"), np.dtype("bool")
+default_float = float32
+_next_seed = 0  # what new devices' random streams start from (manual_seed sets it)
+
+
+class DeviceError(RuntimeError):
+    """A device was asked for that cannot be used, or two devices were mixed."""
+
+
+def _import_cupy() -> Any:
+    try:
+        import cupy  # noqa: PLC0415 - optional dependency, imported on first use
+    except ImportError as exc:
+        raise DeviceError(
+            "device 'cuda' needs CuPy, which is not installed: "
+            "pip install 'minigrad[cuda]' (CuPy for CUDA 12)"
+        ) from exc
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CUDA driver missing or broken
+        raise DeviceError(f"device 'cuda' needs a working NVIDIA GPU, but CUDA says: {exc}") from exc
+    if count == 0:
+        raise DeviceError("device 'cuda' needs an NVIDIA GPU, but CUDA found none")
+    return cupy
+
+
+class Device:
+    """A place where arrays live, with the array module (``xp``) that works on them."""
+
+    def __init__(self, kind: str, index: int = 0) -> None:
+        self.kind, self.index = kind, index
+        if kind == "cpu":
+            self.xp: Any = np
+        elif kind == "strict":
+            self.xp = strict_xp
+        elif kind == "cuda":
+            cupy = _import_cupy()
+            if index >= cupy.cuda.runtime.getDeviceCount():
+                raise DeviceError(
+                    f"device 'cuda:{index}' does not exist: CUDA sees "
+                    f"{cupy.cuda.runtime.getDeviceCount()} GPU(s)"
+                )
+            self.xp = cupy
+        else:
+            raise DeviceError(f"unknown device kind {kind!r}: use 'cpu', 'cuda', 'cuda:N' or 'strict'")
+        self.seed(_next_seed)
+
+    @property
+    def name(self) -> str:
+        return f"cuda:{self.index}" if self.kind == "cuda" else self.kind
+
+    def __repr__(self) -> str:
+        return f"device(type={self.name!r})"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            other = get_device(other)
+        return isinstance(other, Device) and (self.kind, self.index) == (other.kind, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.index))
+
+    # --- arrays -------------------------------------------------------------
+    def asarray(self, data: Any, dtype: Any = None) -> Any:
+        """Put ``data`` (a number, list, or array from any device) on this device."""
+        if self.kind == "cuda":
+            with self.xp.cuda.Device(self.index):
+                return self.xp.asarray(to_host(data) if _is_foreign(data, self) else data, dtype=dtype)
+        return self.xp.asarray(to_host(data) if _is_foreign(data, self) else data, dtype=dtype)
+
+    def scatter_add(self, target: Any, index: Any, values: Any) -> None:
+        """``target[index] += values`` in place, adding repeated indices up."""
+        if self.kind == "cuda":
+            import cupyx  # noqa: PLC0415
+
+            cupyx.scatter_add(target, index, values)
+        elif self.kind == "strict":
+            np.add.at(target.unwrap(), _unwrap_index(index), values.unwrap())
+        else:
+            np.add.at(target, index, values)
+
+    # --- random numbers -----------------------------------------------------
+    def seed(self, seed: int) -> None:
+        """Restart this device's random stream: the same seed gives the same numbers."""
+        if self.kind == "cuda":
+            with self.xp.cuda.Device(self.index):
+                self._rng = self.xp.random.RandomState(seed)
+        else:
+            self._rng = np.random.RandomState(seed)
+
+    def randn(self, shape: tuple[int, ...], dtype: Any) -> Any:
+        values = self._rng.standard_normal(size=shape)
+        return self.asarray(values, dtype=dtype) if self.kind != "cuda" else values.astype(dtype)
+
+    def rand(self, shape: tuple[int, ...], dtype: Any) -> Any:
+        values = self._rng.random_sample(size=shape)
+        return self.asarray(values, dtype=dtype) if self.kind != "cuda" else values.astype(dtype)
+
+    def get_rng_state(self) -> dict:
+        state = self._rng.get_state()
+        return {"kind": state[0], "keys": to_host(state[1]).tolist(), "pos": int(state[2]),
+                "has_gauss": int(state[3]), "cached_gaussian": float(state[4])}
+
+    def set_rng_state(self, state: dict) -> None:
+        self._rng.set_state((state["kind"], np.asarray(state["keys"], dtype=np.uint32),
+                             state["pos"], state["has_gauss"], state["cached_gaussian"]))
+
+
+def _is_foreign(data: Any, device: Device) -> bool:
+    """Is ``data`` an array that lives on a different kind of device?"""
+    if isinstance(data, (np.ndarray, StrictArray)):
+        return device_of(data).kind != device.kind
+    return hasattr(data, "__cuda_array_interface__") and device.kind != "cuda"
+
+
+def _unwrap_index(index: Any) -> Any:
+    if isinstance(index, tuple):
+        return tuple(_unwrap_index(i) for i in index)
+    return index.unwrap() if isinstance(index, StrictArray) else index
+
+
+_devices: dict[tuple[str, int], Device] = {}
+_default: Device | None = None
+
+
+def get_device(spec: str | Device | None = None) -> Device:
+    """The :class:`Device` for ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"strict"`` (None: the default)."""
+    if spec is None:
+        return default_device()
+    if isinstance(spec, Device):
+        return spec
+    if not isinstance(spec, str):
+        raise DeviceError(f"a device is a string such as 'cpu' or 'cuda:0', not {spec!r}")
+    kind, _, index = spec.strip().lower().partition(":")
+    if index and not index.isdigit():
+        raise DeviceError(f"device {spec!r}: the part after ':' must be a GPU number")
+    key = (kind, int(index or 0))
+    if key not in _devices:
+        _devices[key] = Device(*key)
+    return _devices[key]
+
+
+def default_device() -> Device:
+    """The device that new tensors go to: ``set_default_device``, else ``$MINIGRAD_DEVICE``, else cpu."""
+    global _default
+    if _default is None:
+        _default = get_device(os.environ.get("MINIGRAD_DEVICE") or "cpu")
+    return _default
+
+
+def set_default_device(spec: str | Device) -> None:
+    """Make ``spec`` the device that new tensors are created on."""
+    global _default
+    _default = get_device(spec)
+
+
+host_scalar = np.generic  # what NumPy returns instead of a 0-d array; Function.apply wraps it
+
+
+def device_of(array: Any) -> Device:
+    """The device on which a backend array lives."""
+    kind = _KIND_OF_TYPE.get(type(array))
+    if kind is not None:
+        return _devices[(kind, 0)] if (kind, 0) in _devices else get_device(kind)
+    if hasattr(array, "__cuda_array_interface__"):
+        return get_device(f"cuda:{array.device.id}")
+    if isinstance(array, (np.ndarray, np.generic)):
+        return get_device("cpu")
+    raise DeviceError(f"{type(array).__name__} is not an array of any minigrad device")
+
+
+_KIND_OF_TYPE = {np.ndarray: "cpu", StrictArray: "strict"}
+_XP_OF_TYPE: dict[type, Any] = {np.ndarray: np, StrictArray: strict_xp}
+
+
+def array_module(array: Any) -> Any:
+    """The array module (NumPy, CuPy, or the strict stand-in) that works on ``array``."""
+    xp = _XP_OF_TYPE.get(type(array))
+    return xp if xp is not None else device_of(array).xp
+
+
+def scatter_add(target: Any, index: Any, values: Any) -> None:
+    """``target[index] += values`` in place, adding repeated indices up."""
+    device_of(target).scatter_add(target, index, values)
+
+
+def is_array(value: Any) -> bool:
+    """Is ``value`` an array of some device (NumPy, CuPy or the strict stand-in)?"""
+    return isinstance(value, (np.ndarray, StrictArray)) or hasattr(value, "__cuda_array_interface__")
+
+
+def to_host(array: Any) -> np.ndarray:
+    """A NumPy copy of an array from any device (numbers and lists pass through np.array)."""
+    if isinstance(array, StrictArray) or hasattr(array, "__cuda_array_interface__"):
+        return array.get()
+    return np.array(array)
+
+
+def is_floating(dtype: Any) -> bool:
+    return np.dtype(dtype).kind == "f"
+
+
+def result_type(*dtypes: Any) -> np.dtype:
+    """NumPy's promotion rule, which CuPy follows too."""
+    return np.result_type(*dtypes)
+
+
+def seed_all(seed: int) -> None:
+    """Seed every device that has been used (and, lazily, those to come)."""
+    global _next_seed
+    _next_seed = seed
+    for device in _devices.values():
+        device.seed(seed)
+

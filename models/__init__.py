@@ -1,0 +1,1 @@
+"""The showcase: attention-based translation built only from minigrad's ops."""
