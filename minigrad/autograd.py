@@ -84,6 +84,14 @@ class enable_grad(set_grad_enabled):  # noqa: N801
         super().__init__(True)
 
 
+ARRAY_MODULES = backend.ARRAY_MODULES
+_host_scalar = backend.host_scalar
+
+
+def _array_module(first: Any) -> Any:
+    return backend.default_device().xp if first is None else backend.array_module(first)
+
+
 # --- Function ---------------------------------------------------------------------
 
 _FREED = object()  # marks saved arrays that backward has released
@@ -113,29 +121,31 @@ class Function:
         """Run ``forward`` on the tensors' arrays; record the op if a gradient will be needed."""
         ctx = cls.__new__(cls)
         ctx._saved = ()
-        arrays = []
+        arrays, needs = [], []
         first = None  # the first tensor's array: its device is the op's device
-        requires_grad = False
         for arg in args:
             if isinstance(arg, Tensor):
-                arrays.append(arg.data)
-                requires_grad = requires_grad or arg._requires_grad
+                data = arg.data
+                arrays.append(data)
+                needs.append(arg._requires_grad)
                 if first is None:
-                    first = arg.data
-                elif type(arg.data) is not type(first):
+                    first = data
+                elif type(data) is not type(first):
                     _check_same_device(cls, args)
             else:
                 arrays.append(arg)
-        ctx.xp = backend.array_module(first) if first is not None else backend.default_device().xp
+                needs.append(False)
+        xp = ARRAY_MODULES.get(type(first))
+        ctx.xp = xp if xp is not None else _array_module(first)
         data = cls.forward(ctx, *arrays, **kwargs)
-        if isinstance(data, backend.host_scalar):
+        if isinstance(data, _host_scalar):
             data = ctx.xp.asarray(data)  # NumPy gives scalars for 0-d results; a tensor holds arrays
-        if not (requires_grad and _grad_enabled):
+        if not (_grad_enabled and True in needs):
             return Tensor(data)
         ctx.inputs = args
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        ctx.needs_input_grad = tuple(needs)
         ctx._hooks = ctx._retained = None
-        output = Tensor(data, requires_grad=True, grad_fn=ctx)
+        output = Tensor(data, True, ctx)
         ctx._output = weakref.ref(output)
         return output
 

@@ -66,6 +66,7 @@ class Device:
                     f"{cupy.cuda.runtime.getDeviceCount()} GPU(s)"
                 )
             self.xp = cupy
+            ARRAY_MODULES[cupy.ndarray] = cupy
         else:
             raise DeviceError(f"unknown device kind {kind!r}: use 'cpu', 'cuda', 'cuda:N' or 'strict'")
         self.seed(_next_seed)
@@ -198,12 +199,13 @@ def device_of(array: Any) -> Device:
 
 
 _KIND_OF_TYPE = {np.ndarray: "cpu", StrictArray: "strict"}
-_XP_OF_TYPE: dict[type, Any] = {np.ndarray: np, StrictArray: strict_xp}
+# array type -> the module that works on it (CuPy's is added when a cuda device is first made)
+ARRAY_MODULES: dict[type, Any] = {np.ndarray: np, StrictArray: strict_xp}
 
 
 def array_module(array: Any) -> Any:
     """The array module (NumPy, CuPy, or the strict stand-in) that works on ``array``."""
-    xp = _XP_OF_TYPE.get(type(array))
+    xp = ARRAY_MODULES.get(type(array))
     return xp if xp is not None else device_of(array).xp
 
 

@@ -63,11 +63,25 @@ def _lift(value: Any, like: Tensor) -> Tensor:
     raise TypeError(f"cannot combine a tensor with {type(value).__name__} {value!r}")
 
 
+def _weak_scalar(value: Any, tensor: Tensor) -> bool:
+    """Can ``value`` go into the op as a plain Python number, without changing the dtype?
+
+    On NumPy 2 (NEP 50), ``float32_array * 2.0`` stays float32, so a float number meets a float
+    tensor as it is, which saves making a tensor of it. Other cases are lifted to tensors.
+    """
+    return type(value) in _WEAK and tensor.data.dtype.kind == "f" and type(tensor.data) in _WEAK_ARRAYS
+
+
+_WEAK = (float, int)
+_WEAK_ARRAYS = tuple(backend.ARRAY_MODULES)  # NumPy and the strict stand-in (CuPy: lifted)
+
+
 def _binary(op: type[Function], name: str, x: Any, y: Any) -> Tensor:
-    if not isinstance(x, Tensor):
+    if isinstance(x, Tensor):
+        if not isinstance(y, Tensor) and not _weak_scalar(y, x):
+            y = _lift(y, x)
+    elif not _weak_scalar(x, y):
         x = _lift(x, y)
-    elif not isinstance(y, Tensor):
-        y = _lift(y, x)
     try:
         return op.apply(x, y)
     except ValueError as exc:

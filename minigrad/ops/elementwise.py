@@ -29,8 +29,8 @@ class Sub(Function):
         return x - y
 
     @staticmethod
-    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, Tensor]:
-        return grad, -grad
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, Tensor | None]:
+        return grad, -grad if ctx.needs_input_grad[1] else None
 
 
 class Mul(Function):
