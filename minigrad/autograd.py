@@ -138,8 +138,9 @@ class Function:
         xp = ARRAY_MODULES.get(type(first))
         ctx.xp = xp if xp is not None else _array_module(first)
         data = cls.forward(ctx, *arrays, **kwargs)
-        if isinstance(data, _host_scalar):
-            data = ctx.xp.asarray(data)  # NumPy gives scalars for 0-d results; a tensor holds arrays
+        if isinstance(data, _host_scalar):  # NumPy gives scalars for 0-d results; a tensor holds arrays
+            scalar, data = data, ctx.xp.asarray(data)
+            ctx._saved = tuple(data if s is scalar else s for s in ctx._saved)
         if not (_grad_enabled and True in needs):
             return Tensor(data)
         ctx.inputs = args

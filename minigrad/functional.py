@@ -56,6 +56,8 @@ def _lift(value: Any, like: Tensor) -> Tensor:
                 "make it a tensor on the same device first"
             )
         return Tensor(value)
+    if isinstance(value, backend.host_scalar):  # a NumPy number keeps its own dtype
+        return Tensor(like.device.asarray(value))
     if isinstance(value, (int, float, bool)):
         floats_into_ints = isinstance(value, float) and not backend.is_floating(like.dtype)
         dtype = backend.default_float if floats_into_ints else like.dtype

@@ -1,0 +1,51 @@
+"""Autograd basics: build an expression, call backward, read the gradients.
+
+The expression is micrograd's: L = (a * b + c) ** 2 with a tanh on top, small enough to check
+by hand. The chain rule, step by step, is printed beside what backward found.
+
+    python examples/autograd_basics.py
+"""
+
+from __future__ import annotations
+
+import math
+
+import minigrad as mg
+
+
+def main() -> None:
+    a = mg.tensor(2.0, requires_grad=True)
+    b = mg.tensor(-3.0, requires_grad=True)
+    c = mg.tensor(10.0, requires_grad=True)
+    e = a * b                   # e = -6
+    d = e + c                   # d = 4
+    f = d.tanh()                # f = tanh(4)
+    loss = f * f                # L = tanh²(4)
+    loss.backward()
+
+    print(f"L = tanh(a*b + c)^2 = {loss.item():.6f}")
+    print("graph, from the output back to the leaves:")
+    node, depth = loss.grad_fn, 0
+    while node is not None:
+        print(f"  {'  ' * depth}{type(node).__name__}")
+        parents = [t for t in node.inputs if isinstance(t, mg.Tensor) and t.grad_fn is not None]
+        node, depth = (parents[0].grad_fn if parents else None), depth + 1
+
+    # by hand: dL/df = 2f, df/dd = 1 - f², dd/de = 1, de/da = b, de/db = a, dd/dc = 1
+    f_value = math.tanh(4.0)
+    dl_dd = 2 * f_value * (1 - f_value**2)
+    for name, leaf, by_hand in (("a", a, dl_dd * -3.0), ("b", b, dl_dd * 2.0), ("c", c, dl_dd)):
+        print(f"dL/d{name}: backward {leaf.grad.item():+.6f}   chain rule by hand {by_hand:+.6f}")
+
+    # the same on a batch: a tiny linear layer and a softmax, gradients of every parameter
+    mg.manual_seed(0)
+    x = mg.randn(4, 3)
+    weight = mg.randn(3, 2, requires_grad=True)
+    probabilities = (x @ weight).softmax(axis=-1)
+    probabilities[:, 0].sum().backward()
+    print("d(sum of first-class probabilities)/d(weight):")
+    print(weight.grad)
+
+
+if __name__ == "__main__":
+    main()
