@@ -114,6 +114,8 @@ def div(x: Any, y: Any) -> Tensor:
 
 def pow(x: Any, exponent: Any) -> Tensor:  # noqa: A001 - the op's name
     """x ** exponent, with a scalar or a tensor exponent."""
+    if not isinstance(x, Tensor):  # a number base (2 ** x): d/d exponent needs its log, a tensor op
+        x = _lift(x, exponent)
     return _binary(Pow, "pow", x, exponent)
 
 
@@ -201,7 +203,9 @@ def _axes(x: Tensor, axis: Axis, op: str) -> tuple[int, ...]:
     for a in axes:
         if not -x.ndim <= a < builtins.max(x.ndim, 1):
             raise ValueError(f"{op}: axis {a} is out of range for a tensor of shape {x.shape}")
-    return tuple(sorted({a % builtins.max(x.ndim, 1) for a in axes}))
+    if x.ndim == 0:
+        return ()  # axis 0 of a 0-d tensor is the one element itself: nothing to reduce, as in torch
+    return tuple(sorted({a % x.ndim for a in axes}))
 
 
 def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
@@ -215,7 +219,7 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 
 def _nonempty(x: Tensor, axes: tuple[int, ...], op: str) -> None:
-    if any(x.shape[a] == 0 for a in axes) or x.size == 0:
+    if builtins.any(x.shape[a] == 0 for a in axes) or x.size == 0:
         raise ValueError(f"{op}: the tensor of shape {x.shape} is empty along the reduced axes")
 
 
@@ -248,7 +252,10 @@ def argmin(x: Tensor, axis: int | None = None) -> Tensor:
 
 
 def _one_axis(x: Tensor, axis: int, op: str) -> int:
-    return _axes(x, axis, op)[0]
+    axes = _axes(x, axis, op)
+    if not axes:
+        raise ValueError(f"{op}: a 0-d tensor has no axis {axis} to work along")
+    return axes[0]
 
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
@@ -317,7 +324,7 @@ def broadcast_to(x: Tensor, *shape: Any) -> Tensor:
     shape = _shape_arg(shape)
     lead = len(shape) - x.ndim
     shape = tuple(x.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(shape))
-    if lead < 0 or any(x.shape[i] not in (1, shape[i + lead]) for i in range(x.ndim)):
+    if lead < 0 or builtins.any(x.shape[i] not in (1, shape[i + lead]) for i in range(x.ndim)):
         raise ValueError(f"broadcast_to: a tensor of shape {x.shape} cannot be broadcast to {shape}")
     if shape == x.shape:
         return x
@@ -352,7 +359,8 @@ def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     first = tensors[0]
     axis = _one_axis(first, axis, "concat")
     for t in tensors[1:]:
-        if t.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if i != axis):
+        differs = builtins.any(a != b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if i != axis)
+        if t.ndim != first.ndim or differs:
             raise ValueError(
                 f"concat: shapes {first.shape} and {t.shape} differ outside axis {axis}"
             )
@@ -408,12 +416,14 @@ def chunk(x: Tensor, chunks: int, axis: int = 0) -> tuple[Tensor, ...]:
 def _index_on(device: backend.Device, index: Any, shape: tuple[int, ...]) -> tuple[Any, ...]:
     """The index as a tuple whose arrays live on ``device``; integer arrays checked for range."""
     parts = index if isinstance(index, tuple) else (index,)
-    out, axis = [], 0
-    for part in parts:
-        if isinstance(part, Tensor):
-            part = part.data
-        if isinstance(part, list) or backend.is_array(part):
-            part = device.asarray(part)
+    parts = [device.asarray(p.data if isinstance(p, Tensor) else p)
+             if isinstance(p, (list, Tensor)) or backend.is_array(p) else p for p in parts]
+    axis = 0  # the axis of x that the next part indexes
+    for position, part in enumerate(parts):
+        if part is Ellipsis:  # it stands for the axes that the parts after it leave over
+            axis = len(shape) - builtins.sum(_axes_taken(p) for p in parts[position + 1:])
+            continue
+        if backend.is_array(part):
             if part.dtype.kind == "f":
                 raise IndexError("indexing with a float array; indices must be integers or booleans")
             if part.dtype.kind in "iu" and part.size and axis < len(shape):
@@ -423,11 +433,15 @@ def _index_on(device: backend.Device, index: Any, shape: tuple[int, ...]) -> tup
                     raise IndexError(
                         f"index {bad} is out of range for axis {axis} of a tensor of shape {shape}"
                     )
-            axis += part.ndim if part.dtype.kind == "b" else 1
-        elif part is not None and part is not Ellipsis:
-            axis += 1
-        out.append(part)
-    return tuple(out)
+        axis += _axes_taken(part)
+    return tuple(parts)
+
+
+def _axes_taken(part: Any) -> int:
+    """How many axes of x one part of an index uses up (a boolean mask: as many as it has)."""
+    if part is None or part is Ellipsis:
+        return 0
+    return part.ndim if backend.is_array(part) and part.dtype.kind == "b" else 1
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
@@ -525,6 +539,24 @@ def _compare(name: str) -> Any:
 
 
 lt, le, gt, ge, eq, ne = (_compare(n) for n in ("lt", "le", "gt", "ge", "eq", "ne"))
+logical_and, logical_or, logical_xor = (_compare(n) for n in ("and", "or", "xor"))
+
+
+def logical_not(x: Tensor) -> Tensor:
+    """Elementwise not of a boolean tensor (``~mask``)."""
+    if x.dtype.kind != "b":
+        raise TypeError(f"logical_not: expected a boolean tensor, not {x.dtype}")
+    return Tensor(~x.data)
+
+
+def any(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Is any element true (along ``axis``)? A boolean tensor, no gradient."""
+    return _no_grad_result(x, x.data.any(axis=None if axis is None else _axes(x, axis, "any"), keepdims=keepdims))
+
+
+def all(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Is every element true (along ``axis``)? A boolean tensor, no gradient."""
+    return _no_grad_result(x, x.data.all(axis=None if axis is None else _axes(x, axis, "all"), keepdims=keepdims))
 
 
 # --- in-place forms (only where autograd cannot be fooled) ----------------------------------
@@ -587,5 +619,6 @@ def _bool(self: Tensor) -> bool:
 Tensor.__bool__ = _bool
 Tensor.__float__ = lambda self: float(self.item())
 Tensor.__int__ = lambda self: int(self.item())
-Tensor.any = lambda self: _no_grad_result(self, self.data.any())
-Tensor.all = lambda self: _no_grad_result(self, self.data.all())
+Tensor.any, Tensor.all = any, all
+Tensor.__and__, Tensor.__or__, Tensor.__xor__ = logical_and, logical_or, logical_xor
+Tensor.__invert__ = logical_not

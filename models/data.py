@@ -1,0 +1,324 @@
+"""Data for the translation showcase: vocabularies, the built-in tasks, the user's TSV files, batches.
+
+Built-in tasks are generated offline from a seed, so the same seed gives the same pairs and the
+same train / valid / test split on every machine:
+
+* ``dates``: calendar dates written in many ways, in several languages (Babel's locale formats)
+  → ISO ``yyyy-mm-dd``. ``dates_en`` is the English-only variant (the DLFS2 configuration).
+* ``numbers``: English number words → German number words, split into parts, where the units
+  come before the tens ("twenty one" → "ein und zwanzig"), so attention must reorder.
+* ``phrases``: a small English → French grammar with gender agreement and adjectives after the
+  noun; it contains the notes' example "I am a student" → "je suis étudiant".
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
+SPECIALS = (PAD, BOS, EOS, UNK)
+PAD_ID, BOS_ID, EOS_ID, UNK_ID = range(4)
+
+
+class DataError(ValueError):
+    """The data cannot be used: the message names the file, line or token."""
+
+
+# --- tokens and vocabularies --------------------------------------------------------------------
+
+
+def tokenize(text: str, level: str) -> list[str]:
+    """``level="char"``: one token per character; ``"word"``: whitespace-separated words."""
+    if level == "char":
+        return list(text)
+    if level == "word":
+        return text.split()
+    raise ValueError(f"unknown tokenisation {level!r}: use 'char' or 'word'")
+
+
+def detokenize(tokens: Sequence[str], level: str) -> str:
+    return "".join(tokens) if level == "char" else " ".join(tokens)
+
+
+@dataclass
+class Vocab:
+    """Tokens ↔ ids, with ``<pad> <bos> <eos> <unk>`` first (ids 0-3)."""
+
+    tokens: list[str]
+    level: str = "char"
+    index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if tuple(self.tokens[:4]) != SPECIALS:
+            raise DataError(f"a vocabulary must start with {SPECIALS}, got {self.tokens[:4]}")
+        self.index = {token: i for i, token in enumerate(self.tokens)}
+
+    @classmethod
+    def build(cls, texts: Iterable[str], level: str = "char") -> Vocab:
+        """The vocabulary of every token in ``texts``, sorted so that it is reproducible."""
+        seen = sorted({token for text in texts for token in tokenize(text, level)} - set(SPECIALS))
+        return cls([*SPECIALS, *seen], level)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def unknown(self, text: str) -> list[str]:
+        """The tokens of ``text`` that are not in this vocabulary."""
+        return [token for token in tokenize(text, self.level) if token not in self.index]
+
+    def encode(self, text: str, add_eos: bool = True) -> list[int]:
+        """Token ids of ``text``; tokens not in the vocabulary become ``<unk>``."""
+        ids = [self.index.get(token, UNK_ID) for token in tokenize(text, self.level)]
+        return ids + [EOS_ID] if add_eos else ids
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """Text of ``ids`` up to the first ``<eos>``, leaving out padding and ``<bos>``."""
+        tokens = []
+        for i in ids:
+            if i == EOS_ID:
+                break
+            if i not in (PAD_ID, BOS_ID):
+                tokens.append(self.tokens[i] if 0 <= i < len(self.tokens) else UNK)
+        return detokenize(tokens, self.level)
+
+    def to_dict(self) -> dict:
+        return {"tokens": self.tokens, "level": self.level}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Vocab:
+        return cls(list(data["tokens"]), data["level"])
+
+
+# --- the built-in tasks ----------------------------------------------------------------------------
+
+DATE_LOCALES = ("en_US", "en_GB", "fr_FR", "de_DE", "es_ES", "ko_KR")
+ENGLISH_LOCALES = ("en_US", "en_GB")
+# Numeric forms that would read one string two ways across locales (9/10 in the US and in Spain)
+# are kept for one locale only, so the task stays well defined.
+_NUMERIC_OK = {"en_US", "de_DE", "ko_KR"}
+
+
+def _date_patterns(locales: Sequence[str]) -> list[tuple[str, str]]:
+    from babel.dates import get_date_format  # noqa: PLC0415 - an optional dependency of the showcase
+
+    patterns = []
+    for locale in locales:
+        for width in ("short", "medium", "long", "full"):
+            if width == "short" and locale not in _NUMERIC_OK:
+                continue
+            pattern = get_date_format(width, locale=locale).pattern
+            # four-digit calendar years always: 'yy' loses the century, 'YYYY' is the week-year
+            pattern = re.sub(r"(?<!y)yy(?!y)", "y", pattern)
+            if (locale, pattern) not in patterns:
+                patterns.append((locale, pattern))
+    return patterns
+
+
+def date_pairs(count: int, seed: int, locales: Sequence[str] = DATE_LOCALES) -> list[tuple[str, str]]:
+    """``count`` distinct (written date, ISO date) pairs, dates between 1900 and 2099."""
+    from babel.dates import format_date  # noqa: PLC0415
+
+    rng = random.Random(seed)
+    patterns = _date_patterns(locales)
+    start, days = datetime.date(1900, 1, 1).toordinal(), 200 * 365
+    pairs: dict[str, str] = {}
+    while len(pairs) < count:
+        date = datetime.date.fromordinal(start + rng.randrange(days))
+        locale, pattern = rng.choice(patterns)
+        text = format_date(date, format=pattern, locale=locale)
+        if rng.random() < 0.3:
+            text = text.lower()
+        pairs.setdefault(text, date.isoformat())
+    return list(pairs.items())
+
+
+_GERMAN_PARTS = re.compile(
+    r"und|hundert|tausend|null|eins|ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf"
+    r"|sechzehn|siebzehn|zwanzig|dreißig|vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig"
+)
+
+
+def german_number_words(n: int) -> str:
+    """German words for ``n``, split into their parts: 21 → "ein und zwanzig"."""
+    from num2words import num2words  # noqa: PLC0415
+
+    word = num2words(n, lang="de")
+    parts, position = [], 0
+    # longest parts first at each position ("sechzehn" before "sechs", "eins" before "ein")
+    while position < len(word):
+        for length in range(len(word) - position, 0, -1):
+            piece = word[position:position + length]
+            if _GERMAN_PARTS.fullmatch(piece):
+                parts.append(piece)
+                position += length
+                break
+        else:
+            raise DataError(f"cannot split the German number word {word!r} at {word[position:]!r}")
+    return " ".join(parts)
+
+
+def number_pairs(count: int, seed: int, largest: int = 9999) -> list[tuple[str, str]]:
+    """(English number words, German number words) for ``count`` distinct numbers in 0..largest."""
+    from num2words import num2words  # noqa: PLC0415
+
+    rng = random.Random(seed)
+    numbers = rng.sample(range(largest + 1), min(count, largest + 1))
+    english = lambda n: num2words(n, lang="en").replace("-", " ").replace(",", "")  # noqa: E731
+    return [(english(n), german_number_words(n)) for n in numbers]
+
+
+# (English, French, gender) for nouns, and (English, French masculine, French feminine, before noun?)
+_PROFESSIONS = [("student", "étudiant", "étudiante"), ("teacher", "professeur", "professeure"),
+                ("doctor", "médecin", "médecin"), ("singer", "chanteur", "chanteuse"),
+                ("friend", "ami", "amie"), ("cook", "cuisinier", "cuisinière"),
+                ("lawyer", "avocat", "avocate"), ("writer", "écrivain", "écrivaine")]
+_SUBJECTS = [("i am", "je suis", "m"), ("you are", "tu es", "m"), ("he is", "il est", "m"),
+             ("she is", "elle est", "f")]
+_NOUNS = [("car", "voiture", "f"), ("house", "maison", "f"), ("dog", "chien", "m"), ("cat", "chat", "m"),
+          ("book", "livre", "m"), ("table", "table", "f"), ("apple", "pomme", "f"), ("tree", "arbre", "m"),
+          ("city", "ville", "f"), ("garden", "jardin", "m")]
+_ADJECTIVES = [("red", "rouge", "rouge"), ("green", "vert", "verte"), ("black", "noir", "noire"),
+               ("white", "blanc", "blanche"), ("small", "petit", "petite"), ("big", "grand", "grande"),
+               ("old", "vieux", "vieille"), ("new", "nouveau", "nouvelle"), ("blue", "bleu", "bleue")]
+_BEFORE_NOUN = {"small", "big", "old", "new"}  # petit, grand, vieux, nouveau come before the noun
+_VERBS = [("i see", "je vois"), ("you see", "tu vois"), ("we like", "nous aimons"), ("they have", "ils ont")]
+
+
+def _noun_phrase(rng: random.Random, article: str) -> tuple[str, str]:
+    noun, french_noun, gender = rng.choice(_NOUNS)
+    adjective = rng.choice(_ADJECTIVES)
+    french_adjective = adjective[1] if gender == "m" else adjective[2]
+    french_article = {"the": "le" if gender == "m" else "la", "a": "un" if gender == "m" else "une"}[article]
+    if french_article in ("le", "la") and french_noun[0] in "aeiouhé":
+        french_article = "l'"
+    english = f"{article} {adjective[0]} {noun}"
+    if adjective[0] in _BEFORE_NOUN:
+        french = f"{french_article} {french_adjective} {french_noun}"
+    else:
+        french = f"{french_article} {french_noun} {french_adjective}"
+    return english, french.replace("l' ", "l'")
+
+
+def phrase_pairs(count: int, seed: int) -> list[tuple[str, str]]:
+    """English → French sentences from a small grammar (at most ``count`` distinct ones)."""
+    rng = random.Random(seed)
+    pairs: dict[str, str] = {"i am a student": "je suis étudiant"}
+    attempts = 0
+    while len(pairs) < count and attempts < 50 * count:
+        attempts += 1
+        kind = rng.randrange(3)
+        if kind == 0:  # "she is a teacher" -> "elle est professeure": no article, gender agreement
+            subject, french_subject, gender = rng.choice(_SUBJECTS)
+            english_noun, masculine, feminine = rng.choice(_PROFESSIONS)
+            article = "an" if english_noun[0] in "aeiou" else "a"
+            pairs.setdefault(f"{subject} {article} {english_noun}",
+                             f"{french_subject} {masculine if gender == 'm' else feminine}")
+        elif kind == 1:  # "i see a red car" -> "je vois une voiture rouge": the adjective moves
+            verb, french_verb = rng.choice(_VERBS)
+            english, french = _noun_phrase(rng, rng.choice(("the", "a")))
+            pairs.setdefault(f"{verb} {english}", f"{french_verb} {french}")
+        else:  # "the red car is big" -> "la voiture rouge est grande": agreement twice
+            english, french = _noun_phrase(rng, "the")
+            noun_gender = "f" if french.startswith(("la ", "une ")) or _feminine(french) else "m"
+            adjective = rng.choice(_ADJECTIVES)
+            pairs.setdefault(f"{english} is {adjective[0]}",
+                             f"{french} est {adjective[1] if noun_gender == 'm' else adjective[2]}")
+    return list(pairs.items())
+
+
+def _feminine(french_phrase: str) -> bool:
+    return any(french_phrase.endswith(n) or f" {n} " in f" {french_phrase} " for _, n, g in _NOUNS if g == "f")
+
+
+@dataclass
+class Task:
+    """A built-in task: how to make its pairs and how to cut them into tokens."""
+
+    name: str
+    level: str
+    size: int
+
+
+TASKS = {
+    "dates": Task("dates", "char", 50_000),
+    "dates_en": Task("dates_en", "char", 50_000),
+    "numbers": Task("numbers", "word", 10_000),
+    "phrases": Task("phrases", "word", 3_000),
+}
+
+
+def task_pairs(name: str, seed: int = 0, size: int | None = None) -> list[tuple[str, str]]:
+    """All pairs of a built-in task, in a seeded order."""
+    if name not in TASKS:
+        raise DataError(f"unknown task {name!r}; the built-in tasks are {', '.join(TASKS)}")
+    size = size or TASKS[name].size
+    if name == "dates":
+        return date_pairs(size, seed)
+    if name == "dates_en":
+        return date_pairs(size, seed, ENGLISH_LOCALES)
+    if name == "numbers":
+        return number_pairs(size, seed)
+    return phrase_pairs(size, seed)
+
+
+def split(pairs: Sequence[tuple[str, str]], seed: int = 0, valid: float = 0.05,
+          test: float = 0.05) -> tuple[list, list, list]:
+    """A fixed (train, valid, test) split: the same seed always gives the same three lists."""
+    order = list(pairs)
+    random.Random(seed + 1).shuffle(order)
+    n_valid, n_test = int(len(order) * valid), int(len(order) * test)
+    return order[n_valid + n_test:], order[:n_valid], order[n_valid:n_valid + n_test]
+
+
+# --- the user's own data -------------------------------------------------------------------------
+
+
+def read_tsv(path: str | Path, skip_bad_lines: bool = False) -> tuple[list[tuple[str, str]], int]:
+    """Pairs from a UTF-8 file with ``source<TAB>target`` on each line; returns (pairs, skipped).
+
+    A line without a tab is an error naming the file and line, or, with ``skip_bad_lines``,
+    is skipped and counted.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"data file {path} does not exist") from None
+    except OSError as exc:
+        raise DataError(f"data file {path} cannot be read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise DataError(f"data file {path} is not UTF-8 text (bad byte at line {line}); save it as UTF-8") from None
+    pairs, skipped = [], 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        source, tab, target = line.partition("\t")
+        if not tab or not source.strip() or not target.strip():
+            if skip_bad_lines:
+                skipped += 1
+                continue
+            raise DataError(
+                f"{path}, line {number}: expected 'source<TAB>target', got {line[:60]!r}; "
+                "fix the line or pass --skip-bad-lines"
+            )
+        pairs.append((source.strip(), target.strip()))
+    if not pairs:
+        raise DataError(f"data file {path} holds no 'source<TAB>target' pairs")
+    return pairs, skipped
+
+
+# --- batches -------------------------------------------------------------------------------------
+
+
+def pad(sequences: Sequence[Sequence[int]], length: int | None = None) -> list[list[int]]:
+    """Sequences right-padded with ``<pad>`` to one length."""
+    length = length or max(len(s) for s in sequences)
+    return [list(s) + [PAD_ID] * (length - len(s)) for s in sequences]

@@ -1,0 +1,157 @@
+"""Seq2Seq: an encoder and a decoder, trained with teacher forcing, decoded greedily or by beam search."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+
+import minigrad as mg
+import minigrad.functional as F
+from minigrad import nn
+from minigrad.tensor import Tensor
+from models.data import BOS_ID, EOS_ID, PAD_ID
+from models.decoder import BahdanauDecoder, Decoder, LuongDecoder, Memory, PlainDecoder
+from models.encoder import Encoder
+
+
+@dataclass
+class Translation:
+    """One decoded sequence: token ids (without <eos>), its score, and its attention rows."""
+
+    ids: list[int]
+    score: float
+    weights: list[list[float]] | None  # (len(ids) + 1) rows over the source, the <eos> step last
+
+
+class Seq2Seq(nn.Module):
+    """``Seq2Seq(encoder, decoder)``: source ids → target logits, with padding masked everywhere."""
+
+    def __init__(self, encoder: Encoder, decoder: Decoder) -> None:
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+
+    def encode(self, source: Tensor) -> Memory:
+        """Run the encoder over padded source ids (batch, src_len)."""
+        mask = source != PAD_ID  # (batch, src_len), True at real tokens
+        states, final = self.encoder(source, mask=mask)
+        return Memory(states, final, mask)
+
+    def forward(self, source: Tensor, target_in: Tensor) -> tuple[Tensor, Tensor | None]:
+        """Teacher forcing: logits (batch, tgt_len, vocab) and attention weights (batch, tgt_len, src_len)."""
+        return self.decoder(target_in, self.encode(source))
+
+    def loss(self, source: Tensor, target_in: Tensor, target_out: Tensor) -> Tensor:
+        """Mean cross-entropy over the real target tokens (padding is ignored)."""
+        logits, _ = self(source, target_in)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target_out.reshape(-1), ignore_index=PAD_ID)
+
+    @mg.no_grad()
+    def greedy(self, source: Tensor, max_len: int = 50) -> list[Translation]:
+        """At each step take the most likely token; a whole batch at once, until every row says <eos>."""
+        batch = source.shape[0]
+        memory = self.encode(source)
+        state = self.decoder.start(memory)
+        tokens = mg.full((batch,), BOS_ID, dtype=mg.int64, device=source.device)
+        ids: list[list[int]] = [[] for _ in range(batch)]
+        rows: list[list[list[float]]] = [[] for _ in range(batch)]
+        scores, done = [0.0] * batch, [False] * batch
+        for _ in range(max_len):
+            logits, state, weights = self.decoder.step(tokens, state, memory)
+            log_probs = logits.log_softmax(axis=-1)
+            tokens = log_probs.argmax(axis=-1)
+            best = log_probs.max(axis=-1).tolist()
+            chosen = tokens.tolist()
+            weight_rows = weights.tolist() if weights is not None else None
+            for b in range(batch):
+                if done[b]:
+                    continue
+                scores[b] += best[b]
+                if weight_rows is not None:
+                    rows[b].append(weight_rows[b])
+                if chosen[b] == EOS_ID:
+                    done[b] = True
+                else:
+                    ids[b].append(chosen[b])
+            if all(done):
+                break
+        return [Translation(ids[b], scores[b], rows[b] if self.decoder.uses_attention else None)
+                for b in range(batch)]
+
+    @mg.no_grad()
+    def beam_search(self, source: Tensor, beam_size: int = 5, max_len: int = 50,
+                    length_penalty: float = 1.0) -> list[Translation]:
+        """Keep the ``beam_size`` best partial translations at each step; one source row at a time.
+
+        A finished hypothesis (it said <eos>) is ranked by log p / len^length_penalty. With
+        ``beam_size=1`` this is exactly greedy decoding.
+        """
+        if beam_size < 1:
+            raise ValueError(f"beam_size must be at least 1, not {beam_size}")
+        memory = self.encode(source)
+        return [self._beam_one(memory.select([b]), beam_size, max_len, length_penalty)
+                for b in range(source.shape[0])]
+
+    def _beam_one(self, memory: Memory, beam_size: int, max_len: int, length_penalty: float) -> Translation:
+        state = self.decoder.start(memory)
+        # alive hypotheses: (score, ids, attention rows); all share the one memory row
+        alive: list[tuple[float, list[int], list[list[float]]]] = [(0.0, [], [])]
+        finished: list[tuple[float, Translation]] = []
+        for _ in range(max_len):
+            tokens = mg.tensor([ids[-1] if ids else BOS_ID for _, ids, _ in alive], dtype=mg.int64,
+                               device=memory.states.device)
+            logits, state, weights = self.decoder.step(tokens, state, memory.select([0] * len(alive)))
+            log_probs = logits.log_softmax(axis=-1).tolist()
+            weight_rows = weights.tolist() if weights is not None else [[] for _ in alive]
+            candidates = heapq.nlargest(
+                beam_size,
+                ((score + lp, k, token) for k, (score, _, _) in enumerate(alive)
+                 for token, lp in enumerate(log_probs[k])),
+                key=lambda candidate: candidate[0],  # ties keep the earlier candidate, as argmax does
+            )
+            next_alive, parents = [], []
+            for score, k, token in candidates:
+                _, ids, rows = alive[k]
+                rows = rows + [weight_rows[k]]
+                if token == EOS_ID:
+                    normalised = score / max(len(ids) + 1, 1) ** length_penalty
+                    finished.append((normalised, Translation(ids, score, rows)))
+                else:
+                    next_alive.append((score, ids + [token], rows))
+                    parents.append(k)
+            if len(finished) >= beam_size or not next_alive:
+                break
+            alive, state = next_alive, self.decoder.reorder(state, parents)
+        if not finished:  # nothing said <eos> within max_len: take the best unfinished one
+            score, ids, rows = alive[0]
+            finished.append((score, Translation(ids, score, rows)))
+        best = max(finished, key=lambda item: item[0])[1]
+        if not self.decoder.uses_attention:
+            best.weights = None
+        return best
+
+
+def build_model(source_vocab: int, target_vocab: int, decoder: str = "luong", score: str | None = None,
+                embed_size: int = 16, hidden_size: int = 256, num_layers: int = 1,
+                bidirectional: bool = False, input_feeding: bool = False, dropout: float = 0.0,
+                device: str | None = None) -> Seq2Seq:
+    """A Seq2Seq from a small config (what checkpoints store to rebuild the model).
+
+    ``score`` defaults to each paper's own: dot for Luong, additive for Bahdanau.
+    """
+    encoder = Encoder(source_vocab, embed_size, hidden_size, num_layers, bidirectional, dropout, device)
+    if decoder == "plain":
+        dec: Decoder = PlainDecoder(target_vocab, embed_size, hidden_size, num_layers, dropout, device)
+    elif decoder == "luong":
+        dec = LuongDecoder(target_vocab, embed_size, hidden_size, encoder.output_size, score or "dot", input_feeding,
+                           num_layers, dropout, device)
+    elif decoder == "bahdanau":
+        dec = BahdanauDecoder(target_vocab, embed_size, hidden_size, encoder.output_size,
+                              score or "additive", num_layers, dropout, device)
+    else:
+        raise ValueError(f"unknown decoder {decoder!r}; choose luong, bahdanau or plain")
+    return Seq2Seq(encoder, dec)
+
+
+def perplexity(loss: float) -> float:
+    return math.exp(min(loss, 50.0))
