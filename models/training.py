@@ -1,0 +1,373 @@
+"""Training and evaluation of a Seq2Seq: batches, the epoch loop, metrics, checkpoints, resume.
+
+Everything that decides what a run does is derived from its seed: the data (built-in tasks), the
+split, the initial weights, the batch order of each epoch (seed and epoch number), and the
+dropout stream (whose state goes into every checkpoint). So a run stopped after epoch 1 and
+resumed gives the same parameters as one that ran straight through.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import minigrad as mg
+from minigrad import optim
+from models.data import (
+    BOS_ID,
+    EOS_ID,
+    PAD_ID,
+    TASKS,
+    DataError,
+    Vocab,
+    pad,
+    read_tsv,
+    split,
+    task_pairs,
+)
+from models.seq2seq import Seq2Seq, Translation, build_model
+
+Pairs = list[tuple[str, str]]
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run is built from; stored in its checkpoints."""
+
+    task: str | None = "dates"
+    data: str | None = None  # a TSV file of the user's own pairs, instead of a task
+    size: int | None = None  # how many pairs a built-in task generates (None: the task's default)
+    level: str | None = None  # 'char' or 'word' for a TSV file (built-in tasks know their own)
+    decoder: str = "luong"
+    score: str | None = None  # None: dot for luong, additive for bahdanau
+    embed_size: int = 16
+    hidden_size: int = 256
+    num_layers: int = 1
+    bidirectional: bool = False
+    input_feeding: bool = False
+    dropout: float = 0.0
+    reverse_source: bool = False
+    epochs: int = 3
+    batch_size: int = 128
+    lr: float = 1e-3
+    clip: float = 5.0
+    seed: int = 0
+    device: str = "cpu"
+    out: str = "runs/dates"
+    max_len: int = 60
+    skip_bad_lines: bool = False
+    valid_fraction: float = 0.05
+    test_fraction: float = 0.05
+
+    def model_config(self) -> dict[str, Any]:
+        return {"decoder": self.decoder, "score": self.score, "embed_size": self.embed_size,
+                "hidden_size": self.hidden_size, "num_layers": self.num_layers,
+                "bidirectional": self.bidirectional, "input_feeding": self.input_feeding,
+                "dropout": self.dropout}
+
+
+@dataclass
+class Corpus:
+    """The pairs of a run, split, with the vocabularies built from the training part."""
+
+    train: Pairs
+    valid: Pairs
+    test: Pairs
+    source_vocab: Vocab
+    target_vocab: Vocab
+    reverse_source: bool = False
+    skipped: int = 0
+
+    def encode_source(self, text: str) -> list[int]:
+        ids = self.source_vocab.encode(text)
+        return ids[-2::-1] + [EOS_ID] if self.reverse_source else ids
+
+
+def load_corpus(config: TrainConfig) -> Corpus:
+    """The run's data: a built-in task or the user's TSV, split and with vocabularies."""
+    skipped = 0
+    if config.data:
+        pairs, skipped = read_tsv(config.data, config.skip_bad_lines)
+        level = config.level or ("word" if sum(" " in s for s, _ in pairs) > len(pairs) / 2 else "char")
+    else:
+        if config.task not in TASKS:
+            raise DataError(f"unknown task {config.task!r}; the built-in tasks are {', '.join(TASKS)}")
+        pairs, level = task_pairs(config.task, config.seed, config.size), TASKS[config.task].level
+    train, valid, test = split(pairs, config.seed, config.valid_fraction, config.test_fraction)
+    if not train or not valid:
+        raise DataError(f"{len(pairs)} pairs are too few to split into training and validation sets")
+    source_vocab = Vocab.build((s for s, _ in train), level)
+    target_vocab = Vocab.build((t for _, t in train), level)
+    return Corpus(train, valid, test, source_vocab, target_vocab, config.reverse_source, skipped)
+
+
+# --- batches -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    source: mg.Tensor  # (batch, src_len) ids, padded
+    target_in: mg.Tensor  # (batch, tgt_len): <bos> y₁ … y_n
+    target_out: mg.Tensor  # (batch, tgt_len): y₁ … y_n <eos>
+    tokens: int  # real target tokens, for tokens/s
+
+
+def make_batch(corpus: Corpus, pairs: Sequence[tuple[str, str]], device: str) -> Batch:
+    sources = [corpus.encode_source(s) for s, _ in pairs]
+    targets = [corpus.target_vocab.encode(t, add_eos=False) for _, t in pairs]
+    target_in = pad([[BOS_ID, *t] for t in targets])
+    target_out = pad([[*t, EOS_ID] for t in targets])
+    as_tensor = lambda rows: mg.tensor(rows, dtype=mg.int64, device=device)  # noqa: E731
+    return Batch(as_tensor(pad(sources)), as_tensor(target_in), as_tensor(target_out),
+                 sum(len(t) + 1 for t in targets))
+
+
+def epoch_order(count: int, seed: int, epoch: int) -> list[int]:
+    """The order of the training pairs in ``epoch``: a function of (seed, epoch) only."""
+    order = list(range(count))
+    random.Random(seed * 100_003 + epoch).shuffle(order)
+    return order
+
+
+def batches(corpus: Corpus, config: TrainConfig, epoch: int, start: int = 0) -> Iterator[Batch]:
+    order = epoch_order(len(corpus.train), config.seed, epoch)
+    for begin in range(start * config.batch_size, len(order), config.batch_size):
+        yield make_batch(corpus, [corpus.train[i] for i in order[begin:begin + config.batch_size]], config.device)
+
+
+# --- evaluation ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    exact_match: float
+    token_accuracy: float
+    bleu: float | None
+    loss: float
+    examples: list[dict] = field(default_factory=list)  # source, target, output, correct
+
+    def metrics(self, prefix: str) -> dict[str, float]:
+        values = {"exact_match": self.exact_match, "token_accuracy": self.token_accuracy, "loss": self.loss}
+        if self.bleu is not None:
+            values["bleu"] = self.bleu
+        return {f"{prefix}_{name}": round(value, 6) for name, value in values.items()}
+
+
+def translate(model: Seq2Seq, corpus: Corpus, sources: Sequence[str], device: str, beam: int = 1,
+              max_len: int = 60, batch_size: int = 256) -> list[Translation]:
+    """Decode ``sources`` (greedy if beam is 1, else beam search); model in eval mode."""
+    model.eval()
+    results: list[Translation] = []
+    for begin in range(0, len(sources), batch_size):
+        chunk = sources[begin:begin + batch_size]
+        source = mg.tensor(pad([corpus.encode_source(s) for s in chunk]), dtype=mg.int64, device=device)
+        results += model.greedy(source, max_len) if beam == 1 else model.beam_search(source, beam, max_len)
+    return results
+
+
+def evaluate(model: Seq2Seq, corpus: Corpus, pairs: Pairs, config: TrainConfig, beam: int = 1) -> Evaluation:
+    """Exact match and BLEU of decoded outputs, and teacher-forced token accuracy and loss."""
+    model.eval()
+    outputs = translate(model, corpus, [s for s, _ in pairs], config.device, beam, config.max_len)
+    decoded = [corpus.target_vocab.decode(t.ids) for t in outputs]
+    examples = [{"source": s, "target": t, "output": o, "correct": o == t}
+                for (s, t), o in zip(pairs, decoded)]
+    correct_tokens = total_tokens = 0
+    loss_sum = 0.0
+    with mg.no_grad():
+        for begin in range(0, len(pairs), 256):
+            batch = make_batch(corpus, pairs[begin:begin + 256], config.device)
+            logits, _ = model(batch.source, batch.target_in)
+            real = batch.target_out != PAD_ID
+            hits = (logits.argmax(axis=-1) == batch.target_out) & real
+            correct_tokens += int(hits.sum().item())
+            total_tokens += int(real.sum().item())
+            loss_sum += model_loss_from_logits(logits, batch.target_out).item() * int(real.sum().item())
+    bleu = None
+    if corpus.target_vocab.level == "word":
+        import sacrebleu  # noqa: PLC0415 - a dependency of the showcase only
+
+        bleu = sacrebleu.corpus_bleu(decoded, [[t for _, t in pairs]]).score
+    return Evaluation(sum(e["correct"] for e in examples) / max(len(pairs), 1),
+                      correct_tokens / max(total_tokens, 1), bleu, loss_sum / max(total_tokens, 1), examples)
+
+
+def model_loss_from_logits(logits: mg.Tensor, target_out: mg.Tensor) -> mg.Tensor:
+    return mg.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target_out.reshape(-1),
+                                       ignore_index=PAD_ID)
+
+
+# --- checkpoints ---------------------------------------------------------------------------------
+
+
+def checkpoint_config(config: TrainConfig, corpus: Corpus) -> dict[str, Any]:
+    return {"train": asdict(config), "model": config.model_config(),
+            "source_vocab": corpus.source_vocab.to_dict(), "target_vocab": corpus.target_vocab.to_dict()}
+
+
+def save_checkpoint(path: Path, model: Seq2Seq, optimizer: optim.Optimizer, config: TrainConfig,
+                    corpus: Corpus, progress: dict[str, Any], history: list[dict]) -> None:
+    """Write a checkpoint atomically (minigrad.save): an interrupted write keeps the old file."""
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "progress": progress,
+             "rng": mg.get_device(config.device).get_rng_state(), "history": history}
+    try:
+        mg.save(state, path, config=checkpoint_config(config, corpus))
+    except OSError as exc:
+        raise OSError(f"cannot write checkpoint {path}: {exc.strerror or exc}; the previous checkpoint "
+                      "(if any) is unchanged") from exc
+
+
+@dataclass
+class Loaded:
+    """A checkpoint read back: the model, its config and vocabularies, and the training state."""
+
+    model: Seq2Seq
+    config: TrainConfig
+    source_vocab: Vocab
+    target_vocab: Vocab
+    state: dict[str, Any]
+
+    def corpus(self) -> Corpus:
+        return Corpus([], [], [], self.source_vocab, self.target_vocab, self.config.reverse_source)
+
+
+def load_checkpoint(path: str | Path, device: str = "cpu") -> Loaded:
+    """Rebuild the model from a checkpoint's config and load its weights, on ``device``."""
+    state = mg.load(path, map_location=device)
+    config_data = mg.load_config(path)
+    if not isinstance(config_data, dict) or not isinstance(state, dict) or "model" not in config_data or "source_vocab" not in config_data:
+        raise DataError(f"checkpoint {path} was not written by minigrad-translate (it has no model config)")
+    config = TrainConfig(**{**config_data["train"], "device": device})
+    source_vocab = Vocab.from_dict(config_data["source_vocab"])
+    target_vocab = Vocab.from_dict(config_data["target_vocab"])
+    model = build_model(len(source_vocab), len(target_vocab), device=device, **config_data["model"])
+    try:
+        model.load_state_dict(state["model"])
+    except (KeyError, ValueError) as exc:
+        raise DataError(f"checkpoint {path} does not fit the model its config describes: {exc}") from None
+    return Loaded(model, config, source_vocab, target_vocab, state)
+
+
+# --- the training loop ---------------------------------------------------------------------------
+
+
+def plot_history(history: list[dict], path: Path) -> None:
+    """Loss and held-out accuracy per epoch, as a PNG."""
+    import matplotlib  # noqa: PLC0415
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    epochs = [h["epoch"] for h in history]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+    left.plot(epochs, [h["train_loss"] for h in history], marker="o", label="train")
+    left.plot(epochs, [h["valid_loss"] for h in history], marker="o", label="valid")
+    left.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
+    left.legend()
+    right.plot(epochs, [h["valid_exact_match"] for h in history], marker="o", label="exact match")
+    right.plot(epochs, [h["valid_token_accuracy"] for h in history], marker="o", label="token accuracy")
+    right.set(xlabel="epoch", ylim=(0, 1.02), title="held-out accuracy")
+    right.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+class Trainer:
+    """Runs epochs, evaluates after each, keeps best/last checkpoints and metrics.jsonl."""
+
+    def __init__(self, config: TrainConfig, corpus: Corpus, progress_bar: bool = True) -> None:
+        self.config, self.corpus, self.progress_bar = config, corpus, progress_bar
+        self.out = Path(config.out)
+        mg.get_device(config.device)  # a clear error now if the device cannot be used
+        mg.manual_seed(config.seed)
+        self.model = build_model(len(corpus.source_vocab), len(corpus.target_vocab), device=config.device,
+                                 **config.model_config())
+        self.optimizer = optim.Adam(self.model.parameters(), lr=config.lr)
+        self.history: list[dict] = []
+        self.epoch, self.batch_index = 0, 0  # where training goes on from
+
+    def resume(self) -> None:
+        """Continue from ``out/last.npz``: weights, optimizer, RNG, data position and history."""
+        path = self.out / "last.npz"
+        loaded = mg.load(path, map_location=self.config.device)
+        saved = mg.load_config(path) or {}
+        if (saved.get("source_vocab") != self.corpus.source_vocab.to_dict()
+                or saved.get("target_vocab") != self.corpus.target_vocab.to_dict()):
+            raise DataError(f"checkpoint {path} was trained with other vocabularies than this data gives; "
+                            "resume with the same --task/--data and --seed, or use a new --out")
+        if saved.get("model") != self.config.model_config():
+            raise DataError(f"checkpoint {path} holds a different model ({saved.get('model')}) than asked for "
+                            f"({self.config.model_config()}); use the same options or a new --out")
+        self.model.load_state_dict(loaded["model"])
+        self.optimizer.load_state_dict(loaded["optimizer"])
+        mg.get_device(self.config.device).set_rng_state(loaded["rng"])
+        self.history = list(loaded["history"])
+        self.epoch, self.batch_index = loaded["progress"]["epoch"], loaded["progress"]["batch"]
+
+    def _save(self, name: str) -> Path:
+        path = self.out / name
+        progress = {"epoch": self.epoch, "batch": self.batch_index}
+        save_checkpoint(path, self.model, self.optimizer, self.config, self.corpus, progress, self.history)
+        return path
+
+    def train_epoch(self) -> tuple[float, float]:
+        """One epoch (or what is left of it); returns (mean loss, target tokens per second)."""
+        from tqdm import tqdm  # noqa: PLC0415 - a dependency of the showcase only
+
+        self.model.train()
+        steps = math.ceil(len(self.corpus.train) / self.config.batch_size)
+        bar = tqdm(total=steps, initial=self.batch_index, desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
+                   disable=not self.progress_bar, unit="batch", dynamic_ncols=True, mininterval=0.5)
+        loss_sum, tokens, started = 0.0, 0, time.perf_counter()
+        for batch in batches(self.corpus, self.config, self.epoch, self.batch_index):
+            loss = self.model.loss(batch.source, batch.target_in, batch.target_out)
+            self.optimizer.zero_grad()
+            loss.backward()
+            optim.clip_grad_norm_(self.model.parameters(), self.config.clip)
+            self.optimizer.step()
+            self.batch_index += 1
+            loss_sum += loss.item() * batch.tokens
+            tokens += batch.tokens
+            speed = tokens / (time.perf_counter() - started)
+            bar.set_postfix(loss=f"{loss.item():.4f}", tok_s=f"{speed:,.0f}", refresh=False)
+            bar.update()
+        bar.close()
+        return loss_sum / max(tokens, 1), tokens / max(time.perf_counter() - started, 1e-9)
+
+    def fit(self, log: Any = print) -> list[dict]:
+        """Train until ``config.epochs``; Ctrl-C saves ``last.npz`` and says how to resume."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        best = max((h["valid_exact_match"] for h in self.history), default=-1.0)
+        try:
+            while self.epoch < self.config.epochs:
+                started = time.perf_counter()
+                train_loss, speed = self.train_epoch()
+                valid = evaluate(self.model, self.corpus, self.corpus.valid, self.config)
+                record = {"epoch": self.epoch + 1, "train_loss": round(train_loss, 6), **valid.metrics("valid"),
+                          "tokens_per_second": round(speed, 1), "seconds": round(time.perf_counter() - started, 2)}
+                self.history.append(record)
+                self.epoch, self.batch_index = self.epoch + 1, 0
+                with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as stream:
+                    stream.write(json.dumps(record) + "\n")
+                self._save("last.npz")
+                if record["valid_exact_match"] > best:
+                    best = record["valid_exact_match"]
+                    self._save("best.npz")
+                plot_history(self.history, self.out / "metrics.png")
+                bleu = f", BLEU {record['valid_bleu']:.1f}" if "valid_bleu" in record else ""
+                log(f"epoch {record['epoch']}: train loss {train_loss:.4f}, held-out exact match "
+                    f"{record['valid_exact_match']:.2%}, token accuracy {record['valid_token_accuracy']:.2%}"
+                    f"{bleu} ({record['seconds']:.0f} s)")
+        except KeyboardInterrupt:
+            path = self._save("last.npz")
+            log(f"\ninterrupted: saved {path} (epoch {self.epoch + 1}, batch {self.batch_index}); "
+                f"to go on, run the same command with --resume")
+            raise
+        return self.history
