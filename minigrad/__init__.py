@@ -7,7 +7,7 @@
 tensor([2., 4.], dtype=float32)
 """
 
-from minigrad import functional
+from minigrad import functional, nn
 from minigrad.autograd import Function, backward, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.backend import (
     Device,
@@ -64,8 +64,13 @@ __all__ = [
     "cat", "chunk", "clip", "concat", "default_device", "dropout", "embedding", "enable_grad", "exp",
     "float16", "float32", "float64", "full", "functional", "get_device", "grad", "gradcheck",
     "gradgradcheck", "int32", "int64", "is_grad_enabled", "log", "log_softmax", "logsumexp",
-    "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad",
+    "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "nn", "no_grad",
     "ones", "ones_like", "rand", "randn", "relu", "reshape", "set_default_device", "set_grad_enabled",
     "sigmoid", "softmax", "split", "sqrt", "squeeze", "stack", "sum", "tanh", "tensor", "unsqueeze",
     "where", "zeros", "zeros_like",
 ]
+
+from minigrad import optim  # optimizers and checkpoints sit above the engine
+from minigrad.serialization import CheckpointError, load, load_config, save
+
+__all__ += ["CheckpointError", "load", "load_config", "optim", "save"]

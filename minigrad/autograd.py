@@ -56,7 +56,9 @@ class set_grad_enabled:  # noqa: N801 - PyTorch's name, used as a context manage
     def __call__(self, function: Callable) -> Callable:
         @functools.wraps(function)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            with type(self)(self.mode):
+            # a fresh manager per call (one instance keeps one `previous`, so calls may nest);
+            # the base class, since no_grad() and enable_grad() take no mode argument
+            with set_grad_enabled(self.mode):
                 return function(*args, **kwargs)
 
         return wrapped
@@ -67,14 +69,6 @@ class no_grad(set_grad_enabled):  # noqa: N801
 
     def __init__(self) -> None:
         super().__init__(False)
-
-    def __call__(self, function: Callable) -> Callable:
-        @functools.wraps(function)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            with no_grad():
-                return function(*args, **kwargs)
-
-        return wrapped
 
 
 class enable_grad(set_grad_enabled):  # noqa: N801
@@ -304,7 +298,9 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
             if node._hooks:
                 grad = _run_hooks(node._hooks, grad)
             if node._retained is not None and (kept := node._retained()) is not None:
-                kept.grad = grad if create_graph else Tensor(grad.data)
+                grad_here = grad if create_graph else Tensor(grad.data)
+                # accumulates across backward calls, as a leaf's .grad does
+                kept.grad = grad_here if kept.grad is None else kept.grad + grad_here
             if id(node) in capture_nodes:
                 captured[capture_nodes[id(node)]] = grad
             if node._saved is _FREED:
@@ -323,6 +319,8 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
                 if parent_grad is None or not isinstance(parent, Tensor) or not parent._requires_grad:
                     continue
                 parent_grad = _sum_to(parent_grad, parent.shape)
+                if parent_grad.dtype != parent.dtype:  # float32 + float64 sends float64 back
+                    parent_grad = parent_grad.to(dtype=parent.dtype)  # a gradient has its tensor's dtype
                 if parent.grad_fn is None:
                     accumulate_leaf(parent, parent_grad)
                 else:

@@ -93,10 +93,11 @@ def _compare(analytic: np.ndarray, numerical: np.ndarray, what: str, shape: tupl
         excess = np.where(bad, np.nan_to_num(error - allowed, nan=np.inf), -np.inf)
         out_index, in_index = np.unravel_index(int(np.argmax(excess)), error.shape)
         element = np.unravel_index(in_index, shape) if shape else ()
+        worst = error.max()  # NaN if any entry is NaN: the worst there is (nanmax would warn)
         raise GradcheckError(
             f"gradcheck failed for {what} at element {tuple(int(i) for i in element)} "
             f"(output element {int(out_index)}): analytic {analytic[out_index, in_index]:.8g} vs "
-            f"numerical {numerical[out_index, in_index]:.8g}; worst |error| {np.nanmax(error):.3g} "
+            f"numerical {numerical[out_index, in_index]:.8g}; worst |error| {worst:.3g} "
             f"(atol={atol}, rtol={rtol}, {int(bad.sum())} of {bad.size} entries off)"
         )
 

@@ -19,6 +19,9 @@ _MESSAGE = (
     "(CuPy refuses it too); use .get() or Tensor.numpy() for an explicit host copy"
 )
 
+# attributes of the wrapped NumPy array that hand its memory to NumPy: a CuPy array has none of them
+_HOST_DOORS = frozenset({"__array_interface__", "__array_struct__", "__dlpack__", "__dlpack_device__"})
+
 
 def _unwrap(value: Any, allow_host: bool = False) -> Any:
     if isinstance(value, StrictArray):
@@ -90,6 +93,8 @@ class StrictArray:
         return StrictArray(self._array.T)
 
     def __getattr__(self, name: str) -> Any:
+        if name in _HOST_DOORS:  # NumPy would read the host memory through these, never calling __array__
+            raise AttributeError(f"{name}: {_MESSAGE}")
         attribute = getattr(self._array, name)
         if not callable(attribute):
             return _wrap(attribute)

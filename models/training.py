@@ -241,7 +241,8 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> Loaded:
     """Rebuild the model from a checkpoint's config and load its weights, on ``device``."""
     state = mg.load(path, map_location=device)
     config_data = mg.load_config(path)
-    if not isinstance(config_data, dict) or not isinstance(state, dict) or "model" not in config_data or "source_vocab" not in config_data:
+    complete = isinstance(config_data, dict) and {"model", "source_vocab", "target_vocab"} <= set(config_data)
+    if not complete or not isinstance(state, dict):
         raise DataError(f"checkpoint {path} was not written by minigrad-translate (it has no model config)")
     config = TrainConfig(**{**config_data["train"], "device": device})
     source_vocab = Vocab.from_dict(config_data["source_vocab"])

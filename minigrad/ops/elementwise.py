@@ -178,8 +178,8 @@ class Relu(Function):
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
-        positive, = ctx.saved_tensors
-        return grad * positive.data.astype(grad.dtype)
+        positive, = ctx.saved_tensors  # a boolean tensor (NumPy's bool scalar for a 0-d x)
+        return grad * positive
 
 
 class Abs(Function):
