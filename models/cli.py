@@ -161,7 +161,9 @@ def _attention(args: argparse.Namespace) -> int:
     source_tokens = tokenize(args.text, level) + ["<eos>"]
     if loaded.config.reverse_source:
         source_tokens = source_tokens[-2::-1] + ["<eos>"]
-    output_tokens = [loaded.target_vocab.tokens[i] for i in result.ids] + ["<eos>"]
+    output_tokens = [loaded.target_vocab.tokens[i] for i in result.ids]
+    if len(result.weights) > len(result.ids):  # the step that said <eos> (absent if max_len cut it off)
+        output_tokens.append("<eos>")
     path = draw_attention(result.weights, source_tokens, output_tokens, args.out,
                           title=f"{args.text} → {loaded.target_vocab.decode(result.ids)}")
     print(f"{args.text}\t{loaded.target_vocab.decode(result.ids)}\nheatmap written to {path}")

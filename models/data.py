@@ -271,7 +271,9 @@ def split(pairs: Sequence[tuple[str, str]], seed: int = 0, valid: float = 0.05,
     """A fixed (train, valid, test) split: the same seed always gives the same three lists."""
     order = list(pairs)
     random.Random(seed + 1).shuffle(order)
-    n_valid, n_test = int(len(order) * valid), int(len(order) * test)
+    # at least one pair in each held-out part that is asked for, when there are pairs to spare
+    at_least = lambda fraction: max(1, int(len(order) * fraction)) if fraction > 0 and len(order) > 2 else 0  # noqa: E731
+    n_valid, n_test = at_least(valid), at_least(test)
     return order[n_valid + n_test:], order[:n_valid], order[n_valid:n_valid + n_test]
 
 

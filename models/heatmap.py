@@ -20,7 +20,14 @@ def cjk_font() -> str | None:
     from matplotlib import font_manager  # noqa: PLC0415
 
     installed = {font.name for font in font_manager.fontManager.ttflist}
-    return next((family for family in CJK_FAMILIES if family in installed), None)
+    found = next((family for family in CJK_FAMILIES if family in installed), None)
+    if found is None:  # installed after matplotlib cached its font list: register the files now
+        for path in font_manager.findSystemFonts():
+            if any(key in path for key in ("Nanum", "NotoSansCJK", "NotoSansKR", "wqy", "UnDotum")):
+                font_manager.fontManager.addfont(path)
+        installed = {font.name for font in font_manager.fontManager.ttflist}
+        found = next((family for family in CJK_FAMILIES if family in installed), None)
+    return found
 
 
 def draw_attention(weights: Sequence[Sequence[float]], source_tokens: Sequence[str],
@@ -35,7 +42,8 @@ def draw_attention(weights: Sequence[Sequence[float]], source_tokens: Sequence[s
     if rows != len(output_tokens) or columns != len(source_tokens):
         raise ValueError(f"heatmap: weights are {rows}×{columns} but there are {len(output_tokens)} output "
                          f"and {len(source_tokens)} source tokens")
-    families = ["DejaVu Sans"] + ([cjk_font()] if cjk_font() else [])
+    cjk = cjk_font()
+    families = ["DejaVu Sans"] + ([cjk] if cjk else [])
     with matplotlib.rc_context({"font.family": families}):
         width = min(2 + 0.38 * columns, 24)
         height = min(1.5 + 0.38 * rows, 24)

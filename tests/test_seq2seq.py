@@ -1,0 +1,160 @@
+"""The showcase models: masks, decoding, training to accuracy, resume, heatmaps."""
+
+from __future__ import annotations
+
+import random
+import warnings
+
+import pytest
+
+import minigrad as mg
+from models.data import PAD_ID, Vocab, date_pairs, german_number_words, phrase_pairs, split
+from models.seq2seq import build_model
+from models.training import Corpus, TrainConfig, Trainer, evaluate, make_batch
+
+
+def reverse_corpus(count: int = 600, seed: int = 0) -> Corpus:
+    """A tiny task with real reordering: a string of 2-6 letters → the same letters reversed."""
+    rng = random.Random(seed)
+    pairs = {}
+    while len(pairs) < count:
+        word = "".join(rng.choice("abcdef") for _ in range(rng.randint(2, 6)))
+        pairs[word] = word[::-1]
+    train, valid, test = split(list(pairs.items()), seed, 0.1, 0.1)
+    source_vocab = Vocab.build((s for s, _ in train), "char")
+    target_vocab = Vocab.build((t for _, t in train), "char")
+    return Corpus(train, valid, test, source_vocab, target_vocab)
+
+
+def tiny_model(decoder: str = "luong", **options: object) -> object:
+    mg.manual_seed(0)
+    return build_model(12, 10, decoder=decoder, embed_size=8, hidden_size=16, **options)
+
+
+@pytest.mark.parametrize("decoder", ["luong", "bahdanau"])
+def test_padding_gets_no_attention_and_does_not_change_the_loss(decoder: str) -> None:
+    model = tiny_model(decoder)
+    source = mg.tensor([[4, 5, 6, PAD_ID], [7, 8, 9, 10]])
+    longer = mg.tensor([[4, 5, 6, PAD_ID, PAD_ID, PAD_ID], [7, 8, 9, 10, PAD_ID, PAD_ID]])
+    target_in, target_out = mg.tensor([[1, 4, 5], [1, 6, PAD_ID]]), mg.tensor([[4, 5, 2], [6, 2, PAD_ID]])
+
+    _, weights = model(source, target_in)
+    assert weights.numpy()[0, :, 3].tolist() == [0.0, 0.0, 0.0]  # the padded source position
+    assert weights.numpy()[0].sum(axis=-1) == pytest.approx([1.0] * 3, abs=1e-6)
+
+    _, longer_weights = model(longer, target_in)
+    assert (longer_weights.numpy()[:, :, 4:] == 0.0).all()
+    loss, longer_loss = model.loss(source, target_in, target_out), model.loss(longer, target_in, target_out)
+    assert longer_loss.item() == pytest.approx(loss.item(), abs=1e-6)
+
+    # changing what stands in a padded target position changes nothing either
+    other_out = mg.tensor([[4, 5, 2], [6, 2, PAD_ID]])
+    assert model.loss(source, target_in, other_out).item() == pytest.approx(loss.item(), abs=1e-7)
+
+
+@pytest.mark.parametrize("decoder", ["luong", "bahdanau", "plain"])
+def test_beam_search_with_beam_one_is_greedy(decoder: str) -> None:
+    model = tiny_model(decoder)
+    source = mg.tensor([[4, 5, 6, PAD_ID], [7, 8, 9, 10], [11, 4, PAD_ID, PAD_ID]])
+    greedy = model.greedy(source, max_len=7)
+    beam = model.beam_search(source, beam_size=1, max_len=7)
+    assert [g.ids for g in greedy] == [b.ids for b in beam]
+
+
+def test_beam_search_finds_at_least_the_greedy_score() -> None:
+    model = tiny_model("luong")
+    source = mg.tensor([[4, 5, 6, 7]])
+    greedy = model.greedy(source, max_len=6)[0]
+    beam = model.beam_search(source, beam_size=4, max_len=6, length_penalty=0.0)[0]
+    assert beam.score >= greedy.score - 1e-5
+
+
+def test_luong_input_feeding_and_bidirectional_encoder_train() -> None:
+    model = tiny_model("luong", input_feeding=True, bidirectional=True, score="general")
+    source, target_in = mg.tensor([[4, 5, 6, 7]]), mg.tensor([[1, 4, 5]])
+    loss = model.loss(source, target_in, mg.tensor([[4, 5, 2]]))
+    loss.backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_a_tiny_task_trains_to_high_accuracy(tmp_path: object) -> None:
+    corpus = reverse_corpus()
+    config = TrainConfig(task=None, epochs=12, batch_size=32, hidden_size=48, embed_size=16, lr=0.01,
+                         out=str(tmp_path), seed=0)
+    trainer = Trainer(config, corpus, progress_bar=False)
+    trainer.fit(log=lambda message: None)
+    result = evaluate(trainer.model, corpus, corpus.test, config)
+    assert result.exact_match >= 0.9, result.examples[:5]
+
+
+def test_resume_gives_identical_parameters(tmp_path: object) -> None:
+    corpus = reverse_corpus(200)
+
+    def config(out: str, epochs: int) -> TrainConfig:
+        return TrainConfig(task=None, epochs=epochs, batch_size=32, hidden_size=16, embed_size=8, dropout=0.2,
+                           out=str(out), seed=3)
+
+    straight = Trainer(config(tmp_path / "straight", 2), corpus, progress_bar=False)
+    straight.fit(log=lambda message: None)
+
+    first = Trainer(config(tmp_path / "resumed", 1), corpus, progress_bar=False)
+    first.fit(log=lambda message: None)
+    second = Trainer(config(tmp_path / "resumed", 2), corpus, progress_bar=False)
+    second.resume()
+    second.fit(log=lambda message: None)
+
+    for (name, a), (_, b) in zip(straight.model.state_dict().items(), second.model.state_dict().items()):
+        assert (a.numpy() == b.numpy()).all(), f"{name} differs after resume"
+    assert len(second.history) == 2
+
+
+def test_resume_refuses_a_checkpoint_of_another_model(tmp_path: object) -> None:
+    corpus = reverse_corpus(100)
+    small = TrainConfig(task=None, epochs=1, batch_size=50, hidden_size=8, embed_size=4, out=str(tmp_path))
+    Trainer(small, corpus, progress_bar=False).fit(log=lambda message: None)
+    bigger = TrainConfig(**{**small.__dict__, "hidden_size": 12, "epochs": 2})
+    with pytest.raises(ValueError, match="different model"):
+        Trainer(bigger, corpus, progress_bar=False).resume()
+
+
+def test_evaluate_reports_bleu_for_word_tasks() -> None:
+    pairs = phrase_pairs(60, seed=0)
+    train, valid, _ = split(pairs, 0, 0.2, 0.0)
+    corpus = Corpus(train, valid, [], Vocab.build((s for s, _ in train), "word"),
+                    Vocab.build((t for _, t in train), "word"))
+    model = build_model(len(corpus.source_vocab), len(corpus.target_vocab), embed_size=8, hidden_size=16)
+    result = evaluate(model, corpus, valid, TrainConfig(task=None, max_len=10))
+    assert result.bleu is not None and 0.0 <= result.bleu <= 100.0
+    assert 0.0 <= result.token_accuracy <= 1.0
+
+
+def test_batches_are_padded_and_shifted() -> None:
+    corpus = reverse_corpus(50)
+    batch = make_batch(corpus, [("ab", "ba"), ("abcd", "dcba")], "cpu")
+    assert batch.source.shape == (2, 5)  # longest source + <eos>
+    assert batch.target_in.numpy()[:, 0].tolist() == [1, 1]  # <bos>
+    assert batch.target_out.numpy()[0].tolist()[-3:] == [2, 0, 0]  # <eos> then padding
+
+
+def test_built_in_tasks_are_reproducible_and_well_formed() -> None:
+    assert date_pairs(50, seed=4) == date_pairs(50, seed=4)
+    assert all(len(iso) == 10 and iso[4] == "-" for _, iso in date_pairs(200, seed=1))
+    assert german_number_words(21) == "ein und zwanzig"
+    assert german_number_words(1716) == "ein tausend sieben hundert sechzehn"
+    assert ("i am a student", "je suis étudiant") in phrase_pairs(200, seed=0)
+
+
+def test_heatmap_renders_hangul_without_missing_glyphs(tmp_path: object) -> None:
+    from models.heatmap import cjk_font, draw_attention
+
+    if cjk_font() is None:
+        pytest.skip("no font with Hangul glyphs installed (Debian: apt-get install fonts-nanum)")
+    source = list("1994년 9월 27일")
+    output = list("1994-09-27")
+    weights = [[1.0 / len(source)] * len(source) for _ in output]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path = draw_attention(weights, source, output, tmp_path / "heatmap.png", title="날짜 → ISO")
+    missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
+    assert not missing, missing
+    assert path.stat().st_size > 1000
