@@ -1,0 +1,227 @@
+"""The LSTM: one cell (one time step), and the layer that runs it over whole sequences.
+
+Both use PyTorch's gate order (i, f, g, o), parameter names and shapes, so a
+``torch.nn.LSTM`` state dict loads as it is.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from minigrad.backend import Device
+from minigrad.functional import concat, dropout, stack, where
+from minigrad.nn import init
+from minigrad.nn.module import Module
+from minigrad.tensor import Tensor, arange, tensor, zeros
+
+State = tuple[Tensor, Tensor]  # (h, c)
+
+
+def lstm_step(gates_in: Tensor, h: Tensor, c: Tensor, weight_hh_t: Tensor) -> State:
+    """One LSTM step, given the part of the gates that comes from the input.
+
+    ``gates_in`` is x W_ihᵀ + b_ih + b_hh, shape (batch, 4H); ``weight_hh_t`` is W_hhᵀ, (H, 4H).
+    All four gates come from one matmul, then are cut apart by slicing.
+    """
+    hidden = h.shape[-1]
+    gates = gates_in + h @ weight_hh_t  # (batch, 4H)
+    input_gate = gates[..., 0 * hidden:1 * hidden].sigmoid()
+    forget_gate = gates[..., 1 * hidden:2 * hidden].sigmoid()
+    candidate = gates[..., 2 * hidden:3 * hidden].tanh()
+    output_gate = gates[..., 3 * hidden:4 * hidden].sigmoid()
+    c = forget_gate * c + input_gate * candidate
+    h = output_gate * c.tanh()
+    return h, c
+
+
+class LSTMCell(Module):
+    """One step of an LSTM, on a batch:
+
+        i = σ(x W_iiᵀ + b_ii + h W_hiᵀ + b_hi)      input gate
+        f = σ(x W_ifᵀ + b_if + h W_hfᵀ + b_hf)      forget gate
+        g = tanh(x W_igᵀ + b_ig + h W_hgᵀ + b_hg)   candidate cell
+        o = σ(x W_ioᵀ + b_io + h W_hoᵀ + b_ho)      output gate
+        c' = f ⊙ c + i ⊙ g
+        h' = o ⊙ tanh(c')
+
+    ``weight_ih`` stacks W_ii, W_if, W_ig, W_io into (4H, input_size), ``weight_hh`` the
+    W_h* into (4H, H), and ``bias_ih``, ``bias_hh`` are (4H,). All start in U(-1/√H, 1/√H).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 device: str | Device | None = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.input_size, self.hidden_size = input_size, hidden_size
+        bound = 1 / math.sqrt(hidden_size)
+        self.weight_ih = init.uniform((4 * hidden_size, input_size), bound, device, dtype)
+        self.weight_hh = init.uniform((4 * hidden_size, hidden_size), bound, device, dtype)
+        for name in ("bias_ih", "bias_hh"):
+            self.register_parameter(name, init.uniform((4 * hidden_size,), bound, device, dtype) if bias else None)
+
+    def forward(self, x: Tensor, state: State | None = None) -> State:
+        """(h', c') from x of shape (batch, input_size) and state (h, c), each (batch, H) (zeros if None)."""
+        if x.ndim != 2 or x.shape[1] != self.input_size:
+            raise ValueError(f"LSTMCell: expected input of shape (batch, {self.input_size}), got {x.shape}")
+        expected = (x.shape[0], self.hidden_size)
+        if state is None:
+            h = c = zeros(expected, dtype=x.dtype, device=x.device)
+        else:
+            h, c = state
+            if h.shape != expected or c.shape != expected:
+                raise ValueError(f"LSTMCell: expected h and c of shape {expected}, got {h.shape} and {c.shape}")
+        gates_in = x @ self.weight_ih.T
+        if self.bias_ih is not None:
+            gates_in = gates_in + (self.bias_ih + self.bias_hh)
+        return lstm_step(gates_in, h, c, self.weight_hh.T)
+
+    def extra_repr(self) -> str:
+        bias = "" if self.bias_ih is not None else ", bias=False"
+        return f"{self.input_size}, {self.hidden_size}{bias}"
+
+
+class LSTM(Module):
+    """A (stacked, optionally bidirectional) LSTM over whole sequences; see :class:`LSTMCell`.
+
+    For each layer and direction, the whole input sequence is projected with one matmul,
+    x W_ihᵀ + b_ih + b_hh for every time step at once; then each step adds h W_hhᵀ and applies
+    the gates. The reverse direction reads the sequence from its end. Between layers,
+    ``dropout`` is applied to the outputs (in training only).
+
+    Padding: give ``mask`` ((batch, seq) booleans, True for real tokens) or ``lengths``. At a
+    padded step the state is carried over unchanged, so the final state is the one after the
+    last real token, the reverse direction starts at each sequence's own last real token, and
+    the outputs there are zero: the same as PyTorch's packed sequences.
+
+    Parameters are named as in PyTorch: ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
+    ``bias_hh_l{k}``, with ``_reverse`` appended for the reverse direction.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = True, dropout: float = 0.0, bidirectional: bool = False,
+                 device: str | Device | None = None, dtype: Any = None) -> None:
+        super().__init__()
+        if num_layers < 1:
+            raise ValueError(f"LSTM: num_layers must be at least 1, not {num_layers}")
+        if not 0 <= dropout <= 1:
+            raise ValueError(f"LSTM: dropout must be a probability in [0, 1], not {dropout}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
+        self.num_directions = 2 if bidirectional else 1
+        bound = 1 / math.sqrt(hidden_size)
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
+            for suffix in self._suffixes(layer):
+                setattr(self, f"weight_ih{suffix}", init.uniform((4 * hidden_size, layer_input), bound, device, dtype))
+                setattr(self, f"weight_hh{suffix}", init.uniform((4 * hidden_size, hidden_size), bound, device, dtype))
+                if bias:
+                    setattr(self, f"bias_ih{suffix}", init.uniform((4 * hidden_size,), bound, device, dtype))
+                    setattr(self, f"bias_hh{suffix}", init.uniform((4 * hidden_size,), bound, device, dtype))
+
+    def _suffixes(self, layer: int) -> list[str]:
+        return [f"_l{layer}", f"_l{layer}_reverse"][: self.num_directions]
+
+    def forward(self, x: Tensor, state: State | None = None, mask: Any = None,
+                lengths: Any = None) -> tuple[Tensor, State]:
+        """Run over x, (batch, seq, input_size) if batch_first else (seq, batch, input_size).
+
+        Returns ``outputs, (h_n, c_n)``: outputs is (batch, seq, D·H) (or (seq, batch, D·H)),
+        h_n and c_n are (num_layers·D, batch, H), D = 2 if bidirectional else 1. ``state`` is
+        an initial (h_0, c_0) of that same shape (zeros if None).
+        """
+        layout = "(batch, seq, input_size)" if self.batch_first else "(seq, batch, input_size)"
+        if x.ndim != 3 or x.shape[2] != self.input_size:
+            expected = layout.replace("input_size", str(self.input_size))
+            raise ValueError(f"LSTM: expected input of shape {expected}, got {x.shape}")
+        if self.batch_first:
+            x = x.swapaxes(0, 1)  # time-major inside: x[t] is one step, (batch, input_size)
+        steps, batch = x.shape[0], x.shape[1]
+        step_masks = self._step_masks(mask, lengths, batch, steps, x.device)
+        h_0, c_0 = self._initial_state(state, batch, x)
+
+        finals_h, finals_c = [], []
+        for layer in range(self.num_layers):
+            if layer > 0:
+                x = dropout(x, self.dropout, self.training)
+            outputs = []
+            for direction, suffix in enumerate(self._suffixes(layer)):
+                k = layer * self.num_directions + direction
+                out, (h, c) = self._run_direction(x, suffix, h_0[k], c_0[k], step_masks, reverse=direction == 1)
+                outputs.append(out)
+                finals_h.append(h)
+                finals_c.append(c)
+            x = outputs[0] if len(outputs) == 1 else concat(outputs, axis=-1)  # (seq, batch, D·H)
+        if self.batch_first:
+            x = x.swapaxes(0, 1)
+        return x, (stack(finals_h), stack(finals_c))
+
+    def _run_direction(self, x: Tensor, suffix: str, h: Tensor, c: Tensor,
+                       step_masks: list[Tensor] | None, reverse: bool) -> tuple[Tensor, State]:
+        """One layer, one direction, over time-major x (seq, batch, in): outputs (seq, batch, H)."""
+        weight_ih = getattr(self, f"weight_ih{suffix}")
+        weight_hh_t = getattr(self, f"weight_hh{suffix}").T  # transposed once, not once per step
+        steps, batch, features = x.shape
+        # (seq, batch, 4H): the input part of every step, in one matmul. Flattened to 2-D first,
+        # so that backward gives dW in one product too (not one per time step, then summed).
+        gates_in = (x.reshape(steps * batch, features) @ weight_ih.T).reshape(steps, batch, -1)
+        if self.bias:
+            gates_in = gates_in + (getattr(self, f"bias_ih{suffix}") + getattr(self, f"bias_hh{suffix}"))
+        outputs = []
+        for t in reversed(range(steps)) if reverse else range(steps):
+            h_new, c_new = lstm_step(gates_in[t], h, c, weight_hh_t)
+            if step_masks is None:
+                h, c = h_new, c_new
+                outputs.append(h)
+            else:
+                real = step_masks[t]  # (batch, 1): True where this step is a real token
+                h, c = where(real, h_new, h), where(real, c_new, c)
+                outputs.append(where(real, h_new, 0.0))
+        if reverse:
+            outputs.reverse()  # back in time order
+        return stack(outputs), (h, c)
+
+    def _initial_state(self, state: State | None, batch: int, x: Tensor) -> State:
+        expected = (self.num_layers * self.num_directions, batch, self.hidden_size)
+        if state is None:
+            zero = zeros(expected, dtype=x.dtype, device=x.device)
+            return zero, zero
+        h_0, c_0 = state
+        if h_0.shape != expected or c_0.shape != expected:
+            raise ValueError(
+                f"LSTM: expected h_0 and c_0 of shape (num_layers·directions, batch, hidden) = {expected}, "
+                f"got {h_0.shape} and {c_0.shape}"
+            )
+        return h_0, c_0
+
+    @staticmethod
+    def _step_masks(mask: Any, lengths: Any, batch: int, steps: int, device: Device) -> list[Tensor] | None:
+        """Per time step, a (batch, 1) boolean tensor: True where the token is real (None: no padding)."""
+        if mask is not None and lengths is not None:
+            raise ValueError("LSTM: give a padding mask or lengths, not both")
+        if lengths is not None:
+            if isinstance(lengths, Tensor) and lengths.dtype.kind not in "iu":
+                raise TypeError(f"LSTM: lengths must be integers, not {lengths.dtype}")
+            values = [int(n) for n in (lengths.tolist() if isinstance(lengths, Tensor) else lengths)]
+            if len(values) != batch or any(not 0 <= n <= steps for n in values):
+                raise ValueError(
+                    f"LSTM: expected {batch} lengths (one per sequence), each in [0, {steps}], got {values}"
+                )
+            lengths = tensor(values, device=device)
+            mask = arange(steps, device=device).reshape(1, steps) < lengths.reshape(batch, 1)
+        if mask is None:
+            return None
+        if not isinstance(mask, Tensor) or mask.device != device:
+            mask = tensor(mask.numpy() if isinstance(mask, Tensor) else mask, device=device)
+        if mask.shape != (batch, steps) or mask.dtype.kind != "b":
+            raise ValueError(
+                f"LSTM: expected a boolean padding mask of shape (batch, seq) = {(batch, steps)}, "
+                f"got {mask.shape} of {mask.dtype}"
+            )
+        return [mask[:, t].reshape(batch, 1) for t in range(steps)]
+
+    def extra_repr(self) -> str:
+        options = [f"{self.input_size}, {self.hidden_size}"]
+        defaults = {"num_layers": 1, "bias": True, "batch_first": True, "dropout": 0.0, "bidirectional": False}
+        options += [f"{name}={getattr(self, name)}" for name, default in defaults.items()
+                    if getattr(self, name) != default]
+        return ", ".join(options)
