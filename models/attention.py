@@ -58,7 +58,7 @@ class GeneralScore(nn.Module):
 
 
 class AdditiveScore(nn.Module):
-    """score(s, h) = vᵀ tanh(W_q s + W_k h)  (Bahdanau's *additive*, or concat)."""
+    """score(s, h) = vᵀ tanh(W_q s + W_k h + b)  (Bahdanau's *additive*, or concat; b is W_k's bias)."""
 
     def __init__(self, query_size: int, key_size: int, attention_size: int | None = None,
                  device: str | None = None) -> None:
@@ -119,16 +119,21 @@ def padding_mask(lengths: list[int] | Tensor, max_len: int | None = None, device
 
 
 def causal_mask(length: int, device: str | None = None) -> Tensor:
-    """(length, length) booleans, True where query position i may look at key position j ≤ i."""
+    """(1, length, length) booleans, True where query position i may look at key position j ≤ i.
+
+    The leading 1 broadcasts over the batch; it also keeps the mask from being read as a
+    (batch, src_len) padding mask when the batch happens to have ``length`` sequences.
+    """
     positions = mg.arange(length, device=device)
-    return positions.unsqueeze(1) >= positions.unsqueeze(0)
+    return (positions.unsqueeze(1) >= positions.unsqueeze(0)).unsqueeze(0)
 
 
 def masked_softmax(scores: Tensor, mask: Tensor | None) -> Tensor:
     """Attention weights: softmax over the last axis, with weight exactly 0 where ``mask`` is False.
 
-    ``mask`` broadcasts against ``scores``: ``(batch, src_len)`` padding masks are read as
-    ``(batch, 1, src_len)``. A query with nothing left to attend to is an error, not NaN.
+    ``mask`` broadcasts against ``scores``. A 2-D mask is a ``(batch, src_len)`` padding mask,
+    read as ``(batch, 1, src_len)``; a mask per query is 3-D, ``(batch or 1, tgt_len, src_len)``
+    (as :func:`causal_mask` gives). A query with nothing left to attend to is an error, not NaN.
     """
     if mask is None:
         return scores.softmax(axis=-1)
@@ -141,19 +146,25 @@ def masked_softmax(scores: Tensor, mask: Tensor | None) -> Tensor:
     return scores.masked_fill(~mask, float("-inf")).softmax(axis=-1)
 
 
-def _broadcastable_mask(mask: Tensor, scores: Tensor) -> Tensor:
+def _check_boolean(mask: Tensor) -> None:
     if mask.dtype != mg.bool_:
         raise TypeError(f"attention: the mask must be boolean (True = attend), not {mask.dtype}")
-    if mask.ndim == 2 and scores.ndim == 3 and mask.shape == (scores.shape[0], scores.shape[2]):
-        mask = mask.unsqueeze(1)  # a padding mask: the same keys hidden from every query
+
+
+def _broadcastable_mask(mask: Tensor, scores: Tensor) -> Tensor:
+    _check_boolean(mask)
+    given_shape = mask.shape
+    if mask.ndim == 2 and scores.ndim == 3:
+        # Always a padding mask, even when batch == tgt_len: the same keys hidden from every query.
+        mask = mask.unsqueeze(1)
     fits = mask.ndim <= scores.ndim and all(
         m in (1, s) for m, s in zip(mask.shape[::-1], scores.shape[::-1])
     )
     if not fits:
         raise ValueError(
-            f"attention: a mask of shape {mask.shape} does not fit scores of shape {scores.shape} "
-            "(batch, tgt_len, src_len); pass (batch, src_len), (tgt_len, src_len) or "
-            "(batch, tgt_len, src_len)"
+            f"attention: a mask of shape {given_shape} does not fit scores of shape {scores.shape} "
+            "(batch, tgt_len, src_len); pass a padding mask (batch, src_len) or a mask per query "
+            "(batch, tgt_len, src_len) or (1, tgt_len, src_len)"
         )
     return mask
 
@@ -224,7 +235,7 @@ class MultiHeadSelfAttention(nn.Module):
     def __init__(self, embed_dim: int, num_heads: int, causal: bool = False, bias: bool = True,
                  device: str | None = None) -> None:
         super().__init__()
-        if embed_dim % num_heads:
+        if num_heads < 1 or embed_dim % num_heads:
             raise ValueError(f"num_heads={num_heads} does not divide embed_dim={embed_dim}")
         self.embed_dim, self.num_heads, self.causal = embed_dim, num_heads, causal
         self.head_size = embed_dim // num_heads
@@ -249,6 +260,7 @@ class MultiHeadSelfAttention(nn.Module):
         scores = (query @ keys.swapaxes(-1, -2)) * (1.0 / math.sqrt(self.head_size))  # (batch, heads, len, len)
         allowed = causal_mask(length, device=x.device) if self.causal else None
         if mask is not None:
+            _check_boolean(mask)
             if mask.shape != (batch, length):
                 raise ValueError(f"self-attention: the padding mask must be (batch, len) = {(batch, length)}, "
                                  f"not {mask.shape}")
