@@ -99,7 +99,7 @@ class Function:
     and ``ctx.xp`` is the array module of their device.
     """
 
-    __slots__ = ("inputs", "needs_input_grad", "xp", "_saved", "_output", "_hooks", "_retained",
+    __slots__ = ("inputs", "needs_input_grad", "xp", "_saved", "_outputs", "_hooks", "_retained",
                  "__dict__")
 
     @staticmethod
@@ -107,7 +107,8 @@ class Function:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx: Function, grad: Tensor) -> Tensor | None | tuple[Tensor | None, ...]:
+    def backward(ctx: Function, *grads: Tensor) -> Tensor | None | tuple[Tensor | None, ...]:
+        """dL/d(each input) from dL/d(each output): one gradient per input, None where there is none."""
         raise NotImplementedError
 
     @classmethod
@@ -131,18 +132,37 @@ class Function:
                 needs.append(False)
         xp = ARRAY_MODULES.get(type(first))
         ctx.xp = xp if xp is not None else _array_module(first)
+        ctx.needs_input_grad = tuple(needs)  # before forward, which may use it to choose what to save
         data = cls.forward(ctx, *arrays, **kwargs)
         if isinstance(data, _host_scalar):  # NumPy gives scalars for 0-d results; a tensor holds arrays
             scalar, data = data, ctx.xp.asarray(data)
             ctx._saved = tuple(data if s is scalar else s for s in ctx._saved)
+        if type(data) is tuple:  # an op with several outputs, such as split
+            return ctx._record_outputs(data, args, _grad_enabled and True in needs)
         if not (_grad_enabled and True in needs):
             return Tensor(data)
         ctx.inputs = args
-        ctx.needs_input_grad = tuple(needs)
         ctx._hooks = ctx._retained = None
         output = Tensor(data, True, ctx)
-        ctx._output = weakref.ref(output)
+        ctx._outputs = (weakref.ref(output),)
         return output
+
+    def _record_outputs(self, arrays: tuple[Any, ...], args: tuple[Any, ...], record: bool) -> tuple[Tensor, ...]:
+        """Tensors for an op that returns several arrays; backward gets one gradient per output."""
+        if not record:
+            return tuple(Tensor(a) for a in arrays)
+        self.inputs = args
+        self._hooks = self._retained = None
+        outputs = tuple(Tensor(a, True, self) for a in arrays)
+        self._outputs = tuple(weakref.ref(o) for o in outputs)
+        self.output_shapes = tuple((a.shape, a.dtype) for a in arrays)  # zeros for outputs that get no grad
+        return outputs
+
+    def output_index(self, output: Tensor) -> int:
+        """Which of this op's outputs ``output`` is (0 for a one-output op)."""
+        if len(self._outputs) == 1:
+            return 0
+        return next(i for i, ref in enumerate(self._outputs) if ref() is output)
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep arrays for backward. Inputs and the output come back as their Tensors."""
@@ -159,23 +179,26 @@ class Function:
         # An array that is an input or the output comes back as that tensor, so that a
         # backward written in Tensor ops stays connected to the graph (create_graph=True).
         by_id = {id(t.data): t for t in self.inputs if isinstance(t, Tensor)}
-        output = self._output()
-        if output is not None:
-            by_id[id(output.data)] = output
+        for ref in self._outputs:
+            output = ref()
+            if output is not None:
+                by_id[id(output.data)] = output
         return tuple(by_id[id(a)] if id(a) in by_id else Tensor(a) if backend.is_array(a) else a
                      for a in self._saved)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
 
-    # hooks and retain_grad on the tensor this op made
+    # hooks and retain_grad on the tensors this op made, by output index
     def output_hooks(self, output: Tensor) -> list[Callable]:
         if self._hooks is None:
-            self._hooks = []
-        return self._hooks
+            self._hooks = {}
+        return self._hooks.setdefault(self.output_index(output), [])
 
     def retain_output(self, output: Tensor) -> None:
-        self._retained = weakref.ref(output)
+        if self._retained is None:
+            self._retained = {}
+        self._retained[self.output_index(output)] = weakref.ref(output)
 
 
 def _check_same_device(op: type, args: Sequence[Any]) -> None:
@@ -260,14 +283,26 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
     grad_outputs = [_as_grad(g, out) for g, out in zip(grad_outputs, outputs)]
 
     captured: dict[int, Tensor | None] = {}
-    capture_nodes: dict[int, int] = {}  # id(grad_fn) -> id(tensor) for non-leaf captures
+    capture_nodes: dict[tuple[int, int], int] = {}  # (id(grad_fn), output index) -> id(tensor), non-leaves
     if capture is not None:
         for t in capture:
             captured[id(t)] = None
             if t.grad_fn is not None:
-                capture_nodes[id(t.grad_fn)] = id(t)
+                capture_nodes[(id(t.grad_fn), t.grad_fn.output_index(t))] = id(t)
 
-    grads: dict[int, Tensor] = {}  # id(node) -> gradient w.r.t. that node's output
+    # id(node) -> gradient w.r.t. that node's output (a list, one per output, for several outputs)
+    grads: dict[int, Any] = {}
+
+    def send(tensor: Tensor, grad: Tensor) -> None:
+        """Add ``grad`` to what has reached the non-leaf ``tensor`` so far."""
+        node = tensor.grad_fn
+        key = id(node)
+        if len(node._outputs) == 1:
+            grads[key] = grads[key] + grad if key in grads else grad
+        else:
+            slots = grads.setdefault(key, [None] * len(node._outputs))
+            i = node.output_index(tensor)
+            slots[i] = grad if slots[i] is None else slots[i] + grad
 
     def accumulate_leaf(leaf: Tensor, grad: Tensor) -> None:
         if leaf._hooks:
@@ -276,8 +311,8 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
             if id(leaf) in captured:
                 previous = captured[id(leaf)]
                 captured[id(leaf)] = grad if previous is None else previous + grad
-        elif leaf.grad is None:
-            leaf.grad = grad if create_graph else Tensor(grad.data)
+        elif leaf.grad is None:  # a copy: the same array may be on its way to other tensors too
+            leaf.grad = grad if create_graph else Tensor(grad.data.copy())
         else:
             leaf.grad = leaf.grad + grad if create_graph else Tensor(leaf.grad.data + grad.data)
 
@@ -286,8 +321,7 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
         if out.grad_fn is None:
             accumulate_leaf(out, grad)
         else:
-            node_id = id(out.grad_fn)
-            grads[node_id] = grads[node_id] + grad if node_id in grads else grad
+            send(out, grad)
             roots.append(out.grad_fn)
 
     with set_grad_enabled(create_graph):
@@ -295,17 +329,22 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
             grad = grads.pop(id(node), None)
             if grad is None:
                 continue  # no gradient flows into this node
-            if node._hooks:
-                grad = _run_hooks(node._hooks, grad)
-            if node._retained is not None and (kept := node._retained()) is not None:
-                grad_here = grad if create_graph else Tensor(grad.data)
-                # accumulates across backward calls, as a leaf's .grad does
-                kept.grad = grad_here if kept.grad is None else kept.grad + grad_here
-            if id(node) in capture_nodes:
-                captured[capture_nodes[id(node)]] = grad
+            output_grads = [grad] if len(node._outputs) == 1 else grad
+            for i, output_grad in enumerate(output_grads):
+                if output_grad is None:  # an output nobody used: its gradient is zero
+                    shape, dtype = node.output_shapes[i]
+                    output_grads[i] = output_grad = Tensor(node.xp.zeros(shape, dtype=dtype))
+                if node._hooks and i in node._hooks:
+                    output_grads[i] = output_grad = _run_hooks(node._hooks[i], output_grad)
+                if node._retained and i in node._retained and (kept := node._retained[i]()) is not None:
+                    grad_here = output_grad if create_graph else Tensor(output_grad.data)
+                    # accumulates across backward calls, as a leaf's .grad does
+                    kept.grad = grad_here if kept.grad is None else kept.grad + grad_here
+                if (id(node), i) in capture_nodes:
+                    captured[capture_nodes[(id(node), i)]] = output_grad
             if node._saved is _FREED:
                 node.saved_tensors  # raises the "second backward" error  # noqa: B018
-            input_grads = type(node).backward(node, grad)
+            input_grads = type(node).backward(node, *output_grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
             if len(input_grads) != len(node.inputs):
@@ -324,8 +363,7 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
                 if parent.grad_fn is None:
                     accumulate_leaf(parent, parent_grad)
                 else:
-                    key = id(parent.grad_fn)
-                    grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+                    send(parent, parent_grad)
     if capture is None:
         return None
     return [captured[id(t)] for t in capture]

@@ -36,7 +36,7 @@ from minigrad.ops.elementwise import (
 from minigrad.ops.index import GetItem
 from minigrad.ops.linalg import MatMul
 from minigrad.ops.reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum
-from minigrad.ops.shape import BroadcastTo, Concat, Permute, Reshape
+from minigrad.ops.shape import BroadcastTo, Concat, Permute, Reshape, Split
 from minigrad.tensor import Tensor
 
 Axis = int | Sequence[int] | None
@@ -401,11 +401,15 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], axis: int = 0)
             raise ValueError(
                 f"split: sizes {sizes} add up to {builtins.sum(sizes)}, not {length} (axis {axis} of {x.shape})"
             )
-    lead, pieces, start = (slice(None),) * axis, [], 0
-    for size in sizes:
-        pieces.append(x[lead + (slice(start, start + size),)])
-        start += size
-    return tuple(pieces)
+    pieces = Split.apply(x, tuple(sizes), axis)
+    return pieces if isinstance(pieces, tuple) else (pieces,)
+
+
+def unbind(x: Tensor, axis: int = 0) -> tuple[Tensor, ...]:
+    """The slices of x along ``axis``, that axis removed: ``unbind(x)[t]`` is ``x[t]``, one op for all."""
+    axis = _one_axis(x, axis, "unbind")
+    shape = x.shape[:axis] + x.shape[axis + 1:]
+    return tuple(reshape(piece, shape) for piece in split(x, 1, axis))
 
 
 def chunk(x: Tensor, chunks: int, axis: int = 0) -> tuple[Tensor, ...]:
@@ -465,6 +469,11 @@ def embedding(indices: Any, weight: Tensor) -> Tensor:
     indices = indices if isinstance(indices, Tensor) else Tensor(weight.device.asarray(indices))
     if indices.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, not {indices.dtype}")
+    if indices.device != weight.device:
+        raise backend.DeviceError(
+            f"embedding: expected the indices and the weight on one device, but found {indices.device} "
+            f"and {weight.device}; move the indices with .to(device)"
+        )
     if indices.size:
         low, high = int(indices.data.min()), int(indices.data.max())
         if low < 0 or high >= weight.shape[0]:
@@ -604,7 +613,7 @@ _METHODS = {
     "softmax": softmax, "log_softmax": log_softmax, "logsumexp": logsumexp,
     "reshape": reshape, "view": reshape, "permute": permute, "transpose": transpose,
     "swapaxes": swapaxes, "broadcast_to": broadcast_to, "expand": expand,
-    "squeeze": squeeze, "unsqueeze": unsqueeze, "split": split, "chunk": chunk,
+    "squeeze": squeeze, "unsqueeze": unsqueeze, "split": split, "chunk": chunk, "unbind": unbind,
     "masked_fill": masked_fill,
 }
 for _name, _function in _METHODS.items():

@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from minigrad.backend import Device
-from minigrad.functional import concat, dropout, stack, where
+from minigrad.functional import concat, dropout, split, stack, unbind, where
 from minigrad.nn import init
 from minigrad.nn.module import Module
 from minigrad.tensor import Tensor, arange, tensor, zeros
@@ -24,12 +24,11 @@ def lstm_step(gates_in: Tensor, h: Tensor, c: Tensor, weight_hh_t: Tensor) -> St
     ``gates_in`` is x W_ihᵀ + b_ih + b_hh, shape (batch, 4H); ``weight_hh_t`` is W_hhᵀ, (H, 4H).
     All four gates come from one matmul, then are cut apart by slicing.
     """
-    hidden = h.shape[-1]
     gates = gates_in + h @ weight_hh_t  # (batch, 4H)
-    input_gate = gates[..., 0 * hidden:1 * hidden].sigmoid()
-    forget_gate = gates[..., 1 * hidden:2 * hidden].sigmoid()
-    candidate = gates[..., 2 * hidden:3 * hidden].tanh()
-    output_gate = gates[..., 3 * hidden:4 * hidden].sigmoid()
+    input_gate, forget_gate, candidate, output_gate = split(gates, h.shape[-1], axis=-1)
+    input_gate, forget_gate, candidate, output_gate = (
+        input_gate.sigmoid(), forget_gate.sigmoid(), candidate.tanh(), output_gate.sigmoid()
+    )
     c = forget_gate * c + input_gate * candidate
     h = output_gate * c.tanh()
     return h, c
@@ -167,8 +166,9 @@ class LSTM(Module):
         if self.bias:
             gates_in = gates_in + (getattr(self, f"bias_ih{suffix}") + getattr(self, f"bias_hh{suffix}"))
         outputs = []
+        step_gates = unbind(gates_in, 0)  # one op for all steps: its backward is one concat
         for t in reversed(range(steps)) if reverse else range(steps):
-            h_new, c_new = lstm_step(gates_in[t], h, c, weight_hh_t)
+            h_new, c_new = lstm_step(step_gates[t], h, c, weight_hh_t)
             if step_masks is None:
                 h, c = h_new, c_new
                 outputs.append(h)

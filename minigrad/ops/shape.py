@@ -56,10 +56,25 @@ class Concat(Function):
         return ctx.xp.concatenate(arrays, axis=axis)
 
     @staticmethod
-    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, ...]:
-        grads, start = [], 0
-        lead = (slice(None),) * (ctx.axis % grad.ndim)
-        for size, needed in zip(ctx.sizes, ctx.needs_input_grad):
-            grads.append(grad[lead + (slice(start, start + size),)] if needed else None)
-            start += size
-        return tuple(grads)
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, ...]:
+        pieces = Split.apply(grad, tuple(ctx.sizes), ctx.axis)
+        return pieces if isinstance(pieces, tuple) else (pieces,)
+
+
+class Split(Function):
+    """(y₁, y₂, …) = x cut along ``axis`` into pieces of ``sizes``;  dL/dx = [dL/dy₁; dL/dy₂; …].
+
+    One op with several outputs, so backward joins all the pieces' gradients in one concat
+    (slicing each piece out on its own would build a full-size gradient per piece).
+    """
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, sizes: tuple[int, ...], axis: int) -> Any:
+        ctx.axis = axis
+        ends = [sum(sizes[:i + 1]) for i in range(len(sizes) - 1)]
+        pieces = ctx.xp.split(x, ends, axis=axis)
+        return tuple(pieces) if len(pieces) > 1 else pieces[0]
+
+    @staticmethod
+    def backward(ctx: Function, *grads: Tensor) -> tuple[Tensor, None, None]:
+        return (Concat.apply(*grads, axis=ctx.axis) if len(grads) > 1 else grads[0]), None, None
