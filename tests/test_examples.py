@@ -1,0 +1,109 @@
+"""The examples run, with small settings, in a subprocess, and print (and write) what they promise."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(example: str, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run examples/<example>.py; it must exit 0. Returns its stdout."""
+    environment = {**os.environ, "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg", **(env or {})}
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / f"{example}.py"), *args],
+                            capture_output=True, text=True, timeout=120, cwd=ROOT, env=environment)
+    assert result.returncode == 0, f"{example}.py exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def number_after(label: str, text: str) -> float:
+    match = re.search(re.escape(label) + r"\s*(-?[0-9.]+)", text)
+    assert match, f"{label!r} not found in:\n{text}"
+    return float(match.group(1))
+
+
+def test_autograd_basics_checks_the_chain_rule_and_draws_the_graph(tmp_path: Path) -> None:
+    out = run("autograd_basics", "--out", str(tmp_path))
+    for name in "abc":
+        backward, by_hand = re.search(rf"dL/d{name}: backward (\S+)\s+chain rule by hand (\S+)", out).groups()
+        assert backward == by_hand
+    svg = tmp_path / "autograd_basics.svg"
+    assert f"graph drawn to {svg.resolve()}" in out
+    assert svg.read_text().lstrip().startswith("<?xml") and "Tanh" in svg.read_text()
+
+
+def test_autograd_basics_without_graphviz_says_why_and_carries_on(tmp_path: Path) -> None:
+    out = run("autograd_basics", "--out", str(tmp_path), env={"PATH": str(tmp_path)})  # no `dot` on PATH
+    assert "graph not drawn: Graphviz's `dot` program was not found" in out
+    assert "d(sum of first-class probabilities)/d(weight)" in out  # the rest still ran
+    assert not (tmp_path / "autograd_basics.svg").exists()
+
+
+@pytest.mark.parametrize("device", ["cpu", "strict"])
+def test_custom_function_passes_gradcheck_and_the_wrong_backward_is_caught(device: str) -> None:
+    out = run("custom_function", "--size", "3", "--device", device)
+    assert "gradcheck: Softplus backward agrees with central differences" in out
+    assert "gradgradcheck: and so does its second derivative" in out
+    caught = out.split("gradcheck caught the wrong backward:")[1]
+    assert "gradcheck failed for input 0" in caught and "numerical 0" in caught
+
+
+@pytest.mark.parametrize("device", ["cpu", "strict"])
+def test_worked_example_gives_the_notes_numbers_both_ways(device: str) -> None:
+    out = run("worked_example", "--device", device)
+    assert "[1.0000, 1.0000]\n    [0.0000, 1.0000]" in out  # scores Q Kᵀ
+    assert out.count("[0.2689, 0.7311]") == 2  # weights: plain ops, then Attention
+    assert out.count("[0.2689, 0.2689]") == 2  # output / context
+    assert "plain ops and Attention('dot') agree" in out
+
+
+def test_score_functions_table_has_every_score_and_weights_that_sum_to_one() -> None:
+    out = run("score_functions")
+    rows = {}
+    for line in out.splitlines():
+        name, _, numbers = line.partition("|")
+        if name.strip() in ("dot", "scaled_dot", "general", "additive", "cosine"):
+            rows[name.strip()] = [float(v) for v in numbers.replace("|", " ").split()]
+    assert set(rows) == {"dot", "scaled_dot", "general", "additive", "cosine"}
+    for values in rows.values():
+        assert len(values) == 8 and abs(sum(values[4:]) - 1) < 2e-3
+    assert rows["dot"][:4] == [2.0, 6.0, 0.0, -2.0]  # q·k for k = q, 3q, ⟂q, -q
+    assert rows["scaled_dot"][:4] == [1.0, 3.0, 0.0, -1.0]  # / √4
+    assert rows["cosine"][:4] == [1.0, 1.0, 0.0, -1.0]  # direction only: k = q and k = 3q tie
+    assert rows["dot"][5] > 0.9  # dot favours the longest key
+
+
+def test_self_attention_draws_the_heatmap_and_matches_the_loop(tmp_path: Path) -> None:
+    out = run("self_attention", "--embed-dim", "8", "--heads", "2", "--sentence", "the cat saw the dog",
+              "--out", str(tmp_path))
+    assert "weights (1, 2, 5, 5)" in out
+    assert "scores in the module: 1 batched matmul" in out
+    assert "10 matmuls (one per query and head), same weights" in out
+    assert (tmp_path / "self_attention.png").stat().st_size > 1000
+
+
+def test_kernel_regression_learned_width_beats_the_fixed_kernel(tmp_path: Path) -> None:
+    out = run("kernel_regression", "--steps", "20", "--out", str(tmp_path))
+    fixed = out.split("fixed kernel (w = 1):")[1]
+    learned = out.split("learned kernel (w = ")[1]
+    assert number_after("leave-one-out loss", learned) < number_after("leave-one-out loss", fixed)
+    assert number_after("test MSE", learned) < number_after("test MSE", fixed)
+    assert float(learned.split(")")[0]) > 1  # the learned kernel is narrower than w = 1
+    assert (tmp_path / "kernel_regression.png").stat().st_size > 1000
+
+
+def test_devices_give_the_same_losses() -> None:
+    out = run("devices", "--steps", "3", "--hidden", "8", "--batch-size", "4")
+    header = next(line for line in out.splitlines() if line.startswith("step "))
+    devices = header.split()[1:]
+    assert devices[0] == "cpu" and "strict" in devices
+    assert ("cuda" in devices) != ("cuda: not available, skipped:" in out)  # ran, or said why not
+    table = [line.split()[1:] for line in out.splitlines() if re.match(r"\s+\d+ ", line)]
+    assert len(table) == 3 and all(len(set(row)) == 1 or "cuda" in devices for row in table)
+    assert f"losses match across {', '.join(devices)}" in out
