@@ -23,7 +23,7 @@ SENTENCES = ("i am a student", "i see a red car", "the small dog is black")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=25)
+    parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--score", default="general", help="attention score (dot, general, additive, ...)")
     parser.add_argument("--out", default="examples/out/student")
@@ -32,7 +32,10 @@ def main() -> None:
     out = Path(args.out)
 
     config = TrainConfig(task="phrases", epochs=args.epochs, hidden_size=args.hidden, embed_size=32,
-                         batch_size=32, lr=3e-3, score=args.score, seed=args.seed, out=str(out / "run"))
+                         batch_size=32, lr=3e-3, score=args.score, seed=args.seed, out=str(out / "run"),
+                         # a bidirectional encoder: each hⱼ then stands for word j in its context, not for
+                         # the prefix read so far, so the weights line up with the words they translate
+                         bidirectional=True)
     corpus = load_corpus(config)
     trainer = Trainer(config, corpus, progress_bar=False)
     trainer.fit(log=lambda message: print(message) if "epoch" in message and (

@@ -241,8 +241,6 @@ def _topological_order(roots: Iterable[Function]) -> list[Function]:
 
 def _sum_to(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     """Undo broadcasting: sum ``grad`` down to ``shape``. The only place this happens."""
-    if grad.shape == shape:
-        return grad
     lead = grad.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
@@ -330,18 +328,8 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
             if grad is None:
                 continue  # no gradient flows into this node
             output_grads = [grad] if len(node._outputs) == 1 else grad
-            for i, output_grad in enumerate(output_grads):
-                if output_grad is None:  # an output nobody used: its gradient is zero
-                    shape, dtype = node.output_shapes[i]
-                    output_grads[i] = output_grad = Tensor(node.xp.zeros(shape, dtype=dtype))
-                if node._hooks and i in node._hooks:
-                    output_grads[i] = output_grad = _run_hooks(node._hooks[i], output_grad)
-                if node._retained and i in node._retained and (kept := node._retained[i]()) is not None:
-                    grad_here = output_grad if create_graph else Tensor(output_grad.data)
-                    # accumulates across backward calls, as a leaf's .grad does
-                    kept.grad = grad_here if kept.grad is None else kept.grad + grad_here
-                if (id(node), i) in capture_nodes:
-                    captured[capture_nodes[(id(node), i)]] = output_grad
+            if node._hooks or node._retained or capture_nodes or len(output_grads) > 1:
+                _prepare_output_grads(node, output_grads, create_graph, capture_nodes, captured)
             if node._saved is _FREED:
                 node.saved_tensors  # raises the "second backward" error  # noqa: B018
             input_grads = type(node).backward(node, *output_grads)
@@ -357,8 +345,9 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
             for parent, parent_grad in zip(node.inputs, input_grads):
                 if parent_grad is None or not isinstance(parent, Tensor) or not parent._requires_grad:
                     continue
-                parent_grad = _sum_to(parent_grad, parent.shape)
-                if parent_grad.dtype != parent.dtype:  # float32 + float64 sends float64 back
+                if parent_grad.data.shape != parent.data.shape:
+                    parent_grad = _sum_to(parent_grad, parent.data.shape)
+                if parent_grad.data.dtype != parent.data.dtype:  # float32 + float64 sends float64 back
                     parent_grad = parent_grad.to(dtype=parent.dtype)  # a gradient has its tensor's dtype
                 if parent.grad_fn is None:
                     accumulate_leaf(parent, parent_grad)
@@ -367,6 +356,23 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
     if capture is None:
         return None
     return [captured[id(t)] for t in capture]
+
+
+def _prepare_output_grads(node: Function, output_grads: list[Tensor | None], create_graph: bool,
+                          capture_nodes: dict[tuple[int, int], int], captured: dict[int, Tensor | None]) -> None:
+    """Zeros for outputs that got no gradient, then hooks, retain_grad and captures, per output."""
+    for i, output_grad in enumerate(output_grads):
+        if output_grad is None:  # an output nobody used: its gradient is zero
+            shape, dtype = node.output_shapes[i]
+            output_grads[i] = output_grad = Tensor(node.xp.zeros(shape, dtype=dtype))
+        if node._hooks and i in node._hooks:
+            output_grads[i] = output_grad = _run_hooks(node._hooks[i], output_grad)
+        if node._retained and i in node._retained and (kept := node._retained[i]()) is not None:
+            grad_here = output_grad if create_graph else Tensor(output_grad.data)
+            # accumulates across backward calls, as a leaf's .grad does
+            kept.grad = grad_here if kept.grad is None else kept.grad + grad_here
+        if (id(node), i) in capture_nodes:
+            captured[capture_nodes[(id(node), i)]] = output_grad
 
 
 def _run_hooks(hooks: list[Callable], grad: Tensor) -> Tensor:
