@@ -107,3 +107,21 @@ def test_devices_give_the_same_losses() -> None:
     table = [line.split()[1:] for line in out.splitlines() if re.match(r"\s+\d+ ", line)]
     assert len(table) == 3 and all(len(set(row)) == 1 or "cuda" in devices for row in table)
     assert f"losses match across {', '.join(devices)}" in out
+
+
+def test_student_heatmap_trains_translates_and_draws(tmp_path: Path) -> None:
+    out = run("student_heatmap", "--epochs", "1", "--hidden", "16", "--out", str(tmp_path))
+    assert "'i am a student' →" in out and "held-out exact match" in out
+    assert all((tmp_path / f"heatmap_{i}.png").stat().st_size > 1000 for i in range(3))
+
+
+def test_bottleneck_reports_accuracy_by_length_and_gradient_paths(tmp_path: Path) -> None:
+    import json
+
+    out = run("bottleneck", "--steps", "3", "--hidden", "8", "--train-size", "200", "--longest", "12",
+              "--out", str(tmp_path))
+    assert "training the no attention model" in out and "training the attention (Luong, dot) model" in out
+    results = json.loads((tmp_path / "bottleneck.json").read_text())
+    assert set(results["accuracy"]) == {"no attention", "attention (Luong, dot)"}
+    assert all(len(norms) == 13 for norms in results["gradient_norms"].values())  # 12 symbols + <eos>
+    assert (tmp_path / "bottleneck.png").stat().st_size > 1000

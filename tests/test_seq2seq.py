@@ -158,3 +158,24 @@ def test_heatmap_renders_hangul_without_missing_glyphs(tmp_path: object) -> None
     missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
     assert not missing, missing
     assert path.stat().st_size > 1000
+
+
+def test_a_full_disk_is_reported_and_the_previous_checkpoint_survives(tmp_path: object, monkeypatch: object) -> None:
+    import errno
+
+    import models.training as training
+
+    corpus = reverse_corpus(100)
+    config = TrainConfig(task=None, epochs=1, batch_size=50, hidden_size=8, embed_size=4, out=str(tmp_path))
+    Trainer(config, corpus, progress_bar=False).fit(log=lambda message: None)
+    before = (tmp_path / "last.npz").read_bytes()
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(training.mg, "save", full_disk)
+    again = Trainer(TrainConfig(**{**config.__dict__, "epochs": 2}), corpus, progress_bar=False)
+    again.resume()
+    with pytest.raises(OSError, match=r"cannot write checkpoint .*last\.npz: No space left on device"):
+        again.fit(log=lambda message: None)
+    assert (tmp_path / "last.npz").read_bytes() == before
