@@ -302,17 +302,13 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
             i = node.output_index(tensor)
             slots[i] = grad if slots[i] is None else slots[i] + grad
 
+    leaf_grads: dict[int, tuple[Tensor, Tensor]] = {}  # id(leaf) -> (leaf, its total gradient so far)
+
     def accumulate_leaf(leaf: Tensor, grad: Tensor) -> None:
-        if leaf._hooks:
-            grad = _run_hooks(leaf._hooks, grad)
-        if capture is not None:
-            if id(leaf) in captured:
-                previous = captured[id(leaf)]
-                captured[id(leaf)] = grad if previous is None else previous + grad
-        elif leaf.grad is None:  # a copy: the same array may be on its way to other tensors too
-            leaf.grad = grad if create_graph else Tensor(grad.data.copy())
-        else:
-            leaf.grad = leaf.grad + grad if create_graph else Tensor(leaf.grad.data + grad.data)
+        if capture is not None and id(leaf) not in captured:
+            return
+        previous = leaf_grads.get(id(leaf))
+        leaf_grads[id(leaf)] = (leaf, grad if previous is None else previous[1] + grad)
 
     roots = []
     for out, grad in zip(outputs, grad_outputs):
@@ -353,6 +349,17 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
                     accumulate_leaf(parent, parent_grad)
                 else:
                     send(parent, parent_grad)
+    # Leaves last: each gets its whole gradient at once, through its hooks, as in PyTorch.
+    with set_grad_enabled(create_graph):
+        for leaf, grad in leaf_grads.values():
+            if leaf._hooks:
+                grad = _run_hooks(leaf._hooks, grad)
+            if capture is not None:
+                captured[id(leaf)] = grad
+            elif leaf.grad is None:  # a copy: the same array may have gone to other tensors too
+                leaf.grad = grad if create_graph else Tensor(grad.data.copy())
+            else:
+                leaf.grad = leaf.grad + grad if create_graph else Tensor(leaf.grad.data + grad.data)
     if capture is None:
         return None
     return [captured[id(t)] for t in capture]

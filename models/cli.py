@@ -53,10 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--dropout", type=float, default=0.0)
     train.add_argument("--lr", type=float, default=1e-3)
     train.add_argument("--clip", type=float, default=5.0)
-    train.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    train.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, or strict (the CPU stand-in for CuPy)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", help="run folder (default: runs/TASK)")
     train.add_argument("--resume", action="store_true", help="go on from OUT/last.npz")
+    train.add_argument("--overwrite", action="store_true", help="start again in an OUT that holds a run")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.add_argument("--examples", type=int, default=5, help="test translations to print at the end")
 
@@ -83,6 +84,8 @@ def _train(args: argparse.Namespace) -> int:
     options = {k: v for k, v in vars(args).items() if k in names and v is not None}
     options["task"] = None if args.data else (args.task or "dates")
     options["out"] = args.out or f"runs/{Path(args.data).stem if args.data else options['task']}"
+    if args.data:
+        options["data"] = str(Path(args.data).resolve())  # so that evaluate finds it from anywhere
     config = TrainConfig(**options)
     corpus = load_corpus(config)
     if corpus.skipped:
@@ -90,16 +93,23 @@ def _train(args: argparse.Namespace) -> int:
     print(f"{config.task or config.data}: {len(corpus.train)} training, {len(corpus.valid)} validation, "
           f"{len(corpus.test)} test pairs; vocabularies {len(corpus.source_vocab)} → {len(corpus.target_vocab)}")
     trainer = Trainer(config, corpus, progress_bar=not args.no_progress)
+    out = Path(config.out)
     if args.resume:
         trainer.resume()
-        print(f"resuming {config.out}/last.npz at epoch {trainer.epoch + 1}, batch {trainer.batch_index}")
+        print(f"resuming {out / 'last.npz'} at epoch {trainer.epoch + 1}, batch {trainer.batch_index}")
+    elif (out / "last.npz").exists() and not args.overwrite:
+        raise DataError(f"{out} already holds a run ({out / 'last.npz'}); pass --resume to go on with it, "
+                        "--overwrite to start it again, or choose another --out")
+    elif args.overwrite:
+        (out / "metrics.jsonl").unlink(missing_ok=True)
     print(trainer.model)
     try:
         trainer.fit()
     except KeyboardInterrupt:
         return 130
+    trainer.model.load_state_dict(load_checkpoint(out / "best.npz", config.device).state["model"])
     test = evaluate(trainer.model, corpus, corpus.test or corpus.valid, config)
-    print(f"test: exact match {test.exact_match:.2%}, token accuracy {test.token_accuracy:.2%}"
+    print(f"test (best.npz): exact match {test.exact_match:.2%}, token accuracy {test.token_accuracy:.2%}"
           + (f", BLEU {test.bleu:.1f}" if test.bleu is not None else ""))
     for example in test.examples[:args.examples]:
         mark = "✓" if example["correct"] else "✗"
@@ -178,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, CheckpointError, DeviceError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

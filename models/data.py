@@ -194,14 +194,13 @@ def _noun_phrase(rng: random.Random, article: str) -> tuple[str, str]:
     adjective = rng.choice(_ADJECTIVES)
     french_adjective = adjective[1] if gender == "m" else adjective[2]
     french_article = {"the": "le" if gender == "m" else "la", "a": "un" if gender == "m" else "une"}[article]
-    if french_article in ("le", "la") and french_noun[0] in "aeiouhé":
-        french_article = "l'"
-    english = f"{article} {adjective[0]} {noun}"
-    if adjective[0] in _BEFORE_NOUN:
-        french = f"{french_article} {french_adjective} {french_noun}"
-    else:
-        french = f"{french_article} {french_noun} {french_adjective}"
-    return english, french.replace("l' ", "l'")
+    english = f"{'an' if article == 'a' and adjective[0][0] in 'aeiou' else article} {adjective[0]} {noun}"
+    if adjective[0] in _BEFORE_NOUN and gender == "m" and french_noun[0] in "aeiouhé":
+        french_adjective = {"vieux": "vieil", "nouveau": "nouvel"}.get(french_adjective, french_adjective)
+    words = [french_adjective, french_noun] if adjective[0] in _BEFORE_NOUN else [french_noun, french_adjective]
+    if french_article in ("le", "la") and words[0][0] in "aeiouhé":  # elision before the next word's vowel
+        return english, f"l'{' '.join(words)}"
+    return english, f"{french_article} {' '.join(words)}"
 
 
 def phrase_pairs(count: int, seed: int) -> list[tuple[str, str]]:

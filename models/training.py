@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import math
 import random
+import signal
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -293,6 +295,7 @@ class Trainer:
         self.optimizer = optim.Adam(self.model.parameters(), lr=config.lr)
         self.history: list[dict] = []
         self.epoch, self.batch_index = 0, 0  # where training goes on from
+        self.stop_requested = False  # set by Ctrl-C: stop after the batch in hand
 
     def resume(self) -> None:
         """Continue from ``out/last.npz``: weights, optimizer, RNG, data position and history."""
@@ -328,6 +331,8 @@ class Trainer:
                    disable=not self.progress_bar, unit="batch", dynamic_ncols=True, mininterval=0.5)
         loss_sum, tokens, started = 0.0, 0, time.perf_counter()
         for batch in batches(self.corpus, self.config, self.epoch, self.batch_index):
+            if self.stop_requested:
+                break
             loss = self.model.loss(batch.source, batch.target_in, batch.target_out)
             self.optimizer.zero_grad()
             loss.backward()
@@ -342,14 +347,29 @@ class Trainer:
         bar.close()
         return loss_sum / max(tokens, 1), tokens / max(time.perf_counter() - started, 1e-9)
 
+    def _on_ctrl_c(self, signum: int, frame: Any) -> None:
+        if self.stop_requested:  # a second Ctrl-C: stop at once
+            raise KeyboardInterrupt
+        self.stop_requested = True
+        print("\nCtrl-C: finishing this batch, then saving (press Ctrl-C again to stop at once)", flush=True)
+
     def fit(self, log: Any = print) -> list[dict]:
-        """Train until ``config.epochs``; Ctrl-C saves ``last.npz`` and says how to resume."""
+        """Train until ``config.epochs``.
+
+        Ctrl-C lets the batch in hand finish, then saves ``last.npz`` and says how to resume, so a
+        resumed run goes on exactly where this one stopped (same weights, optimizer, RNG, data).
+        """
         self.out.mkdir(parents=True, exist_ok=True)
         best = max((h["valid_exact_match"] for h in self.history), default=-1.0)
+        self.stop_requested = False
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        previous_handler = signal.signal(signal.SIGINT, self._on_ctrl_c) if in_main_thread else None
         try:
             while self.epoch < self.config.epochs:
                 started = time.perf_counter()
                 train_loss, speed = self.train_epoch()
+                if self.stop_requested:
+                    raise KeyboardInterrupt
                 valid = evaluate(self.model, self.corpus, self.corpus.valid, self.config)
                 record = {"epoch": self.epoch + 1, "train_loss": round(train_loss, 6), **valid.metrics("valid"),
                           "tokens_per_second": round(speed, 1), "seconds": round(time.perf_counter() - started, 2)}
@@ -368,7 +388,10 @@ class Trainer:
                     f"{bleu} ({record['seconds']:.0f} s)")
         except KeyboardInterrupt:
             path = self._save("last.npz")
-            log(f"\ninterrupted: saved {path} (epoch {self.epoch + 1}, batch {self.batch_index}); "
+            log(f"interrupted: saved {path} (epoch {self.epoch + 1}, batch {self.batch_index}); "
                 f"to go on, run the same command with --resume")
             raise
+        finally:
+            if previous_handler is not None:
+                signal.signal(signal.SIGINT, previous_handler)
         return self.history

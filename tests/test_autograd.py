@@ -748,3 +748,12 @@ def test_gradcheck_catches_a_wrong_user_backward_and_says_where(device):
     assert "input 0" in message and "element (1, 2)" in message
     # analytic 3x² + 1 = 4 at x = 1, numerical 3x² = 3
     assert "analytic 4 " in message and "numerical 3" in message
+
+
+def test_a_leaf_hook_runs_once_on_the_whole_gradient():
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    calls = []
+    a.register_hook(lambda grad: calls.append(grad.tolist()))
+    (a * a).sum().backward()  # two paths reach a: the hook sees their sum, 2a, once
+    assert calls == [[2.0, 4.0]]
+    assert a.grad.tolist() == [2.0, 4.0]

@@ -29,7 +29,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run("train", "--data", str(data), "--epochs", "2", "--hidden", "16", "--embed", "8",
                  "--batch-size", "8", "--out", str(folder / "run"), "--no-progress")
     assert result.returncode == 0, result.stderr
-    assert "epoch 2:" in result.stdout and "test: exact match" in result.stdout
+    assert "epoch 2:" in result.stdout and "test (best.npz): exact match" in result.stdout
     return folder
 
 

@@ -179,3 +179,39 @@ def test_a_full_disk_is_reported_and_the_previous_checkpoint_survives(tmp_path: 
     with pytest.raises(OSError, match=r"cannot write checkpoint .*last\.npz: No space left on device"):
         again.fit(log=lambda message: None)
     assert (tmp_path / "last.npz").read_bytes() == before
+
+
+def test_ctrl_c_saves_after_the_batch_in_hand_and_resume_is_exact(tmp_path: object, monkeypatch: object) -> None:
+    import signal
+
+    corpus = reverse_corpus(200)
+
+    def config(out: object) -> TrainConfig:
+        return TrainConfig(task=None, epochs=2, batch_size=32, hidden_size=16, embed_size=8, dropout=0.2,
+                           out=str(out), seed=5)
+
+    straight = Trainer(config(tmp_path / "straight"), corpus, progress_bar=False)
+    straight.fit(log=lambda message: None)
+
+    interrupted = Trainer(config(tmp_path / "stopped"), corpus, progress_bar=False)
+    steps = {"count": 0}
+    original_step = interrupted.optimizer.step
+
+    def step_then_ctrl_c() -> None:
+        original_step()
+        steps["count"] += 1
+        if steps["count"] == 3:  # Ctrl-C arrives in the middle of epoch 1
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(interrupted.optimizer, "step", step_then_ctrl_c)
+    messages: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit(log=messages.append)
+    assert "--resume" in messages[-1] and "batch 3" in messages[-1]
+
+    resumed = Trainer(config(tmp_path / "stopped"), corpus, progress_bar=False)
+    resumed.resume()
+    assert (resumed.epoch, resumed.batch_index) == (0, 3)
+    resumed.fit(log=lambda message: None)
+    for (name, a), (_, b) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items()):
+        assert (a.numpy() == b.numpy()).all(), f"{name} differs after Ctrl-C and resume"
