@@ -108,7 +108,8 @@ def plot(results: dict, gradients: dict, path: Path) -> None:
     left.legend()
     for name, norms in gradients.items():
         right.semilogy(range(1, len(norms) + 1), norms, label=name)
-    right.set(xlabel="source position j", ylabel="‖∂L/∂xⱼ‖ (mean over batch)", title="gradient reaching each input (at init)")
+    right.set(xlabel="source position j", ylabel="‖∂L/∂xⱼ‖ (mean over batch)",
+              title="gradient reaching each input (at init)")
     right.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=110)
