@@ -169,7 +169,7 @@ class LSTM(Module):
         step_gates = unbind(gates_in, 0)  # one op for all steps: its backward is one concat
         for t in reversed(range(steps)) if reverse else range(steps):
             h_new, c_new = lstm_step(step_gates[t], h, c, weight_hh_t)
-            if step_masks is None:
+            if step_masks is None or step_masks[t] is None:  # every sequence has a real token here
                 h, c = h_new, c_new
                 outputs.append(h)
             else:
@@ -194,8 +194,9 @@ class LSTM(Module):
         return h_0, c_0
 
     @staticmethod
-    def _step_masks(mask: Any, lengths: Any, batch: int, steps: int, device: Device) -> list[Tensor] | None:
-        """Per time step, a (batch, 1) boolean tensor: True where the token is real (None: no padding)."""
+    def _step_masks(mask: Any, lengths: Any, batch: int, steps: int, device: Device) -> list[Tensor | None] | None:
+        """Per time step, a (batch, 1) boolean tensor, True where the token is real; None for a step
+        (or for all of them) without padding."""
         if mask is not None and lengths is not None:
             raise ValueError("LSTM: give a padding mask or lengths, not both")
         if lengths is not None:
@@ -217,7 +218,12 @@ class LSTM(Module):
                 f"LSTM: expected a boolean padding mask of shape (batch, seq) = {(batch, steps)}, "
                 f"got {mask.shape} of {mask.dtype}"
             )
-        return [mask[:, t].reshape(batch, 1) for t in range(steps)]
+        # Steps where every sequence still has a real token need no masking: None there, so the
+        # common case (padding only at the ends of the shorter sequences) costs nothing extra.
+        all_real = mask.all(axis=0).tolist()
+        if all(all_real):
+            return None
+        return [None if all_real[t] else mask[:, t].reshape(batch, 1) for t in range(steps)]
 
     def extra_repr(self) -> str:
         options = [f"{self.input_size}, {self.hidden_size}"]
