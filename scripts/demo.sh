@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh "showcase,viz"
 out="${DEMO_OUT:-runs/demo}"
 translate=.venv/bin/minigrad-translate
-"$translate" train --task dates --size "${DEMO_SIZE:-20000}" --epochs "${DEMO_EPOCHS:-3}" \
+"$translate" train --task dates --size "${DEMO_SIZE:-30000}" --epochs "${DEMO_EPOCHS:-4}" \
   --hidden "${DEMO_HIDDEN:-128}" --device cpu --out "$out" --examples 8
 echo
 echo "translations by $out/best.npz:"
