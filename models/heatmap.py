@@ -54,7 +54,7 @@ def draw_attention(weights: Sequence[Sequence[float]], source_tokens: Sequence[s
         axes.set_xlabel("source")
         axes.set_ylabel("output")
         if title:
-            axes.set_title(title)
+            axes.set_title(title, fontsize=9, wrap=True)
         figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="attention weight α")
         figure.tight_layout()
         path = Path(path)
