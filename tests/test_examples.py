@@ -125,3 +125,17 @@ def test_bottleneck_reports_accuracy_by_length_and_gradient_paths(tmp_path: Path
     assert set(results["accuracy"]) == {"no attention", "attention (Luong, dot)"}
     assert all(len(norms) == 13 for norms in results["gradient_norms"].values())  # 12 symbols + <eos>
     assert (tmp_path / "bottleneck.png").stat().st_size > 1000
+
+
+def test_compare_runs_plots_each_runs_metrics(tmp_path: Path) -> None:
+    import json
+
+    for name, accuracies in (("a", [0.5, 0.9]), ("b", [0.1, 0.4])):
+        (tmp_path / name).mkdir()
+        lines = [json.dumps({"epoch": i + 1, "valid_exact_match": acc, "valid_token_accuracy": acc})
+                 for i, acc in enumerate(accuracies)]
+        (tmp_path / name / "metrics.jsonl").write_text("\n".join(lines) + "\n")
+    figure = tmp_path / "compare.png"
+    out = run("compare_runs", str(tmp_path / "a"), str(tmp_path / "b"), "--labels", "A", "B", "--out", str(figure))
+    assert "A epoch 1: 50.00% epoch 2: 90.00%" in out and "B epoch 1: 10.00%" in out
+    assert figure.stat().st_size > 1000
