@@ -10,20 +10,13 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import CUDA_SKIP_REASON
 
 import minigrad as mg
 from minigrad import backend
 
-
-def _gpu_available() -> bool:
-    try:
-        mg.get_device("cuda")
-    except mg.DeviceError:
-        return False
-    return True
-
-
-OTHER_DEVICES = ["strict", pytest.param("cuda", marks=pytest.mark.skipif(not _gpu_available(), reason="no GPU"))]
+NO_GPU = pytest.mark.skipif(CUDA_SKIP_REASON is not None, reason="no GPU")
+OTHER_DEVICES = ["strict", pytest.param("cuda", marks=NO_GPU)]
 
 
 # --- the strict stand-in is strict ---------------------------------------------------------------

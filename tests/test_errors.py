@@ -8,6 +8,7 @@ import types
 
 import numpy as np
 import pytest
+from conftest import CUDA_SKIP_REASON
 
 import minigrad as mg
 from minigrad import backend
@@ -143,15 +144,7 @@ def test_a_gpu_number_past_the_last_gpu_says_how_many_there_are(monkeypatch, fre
         mg.get_device("cuda:3")
 
 
-def _gpu_available() -> bool:
-    try:
-        mg.get_device("cuda")
-    except mg.DeviceError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(_gpu_available(), reason="a GPU is present, so asking for cuda works")
+@pytest.mark.skipif(CUDA_SKIP_REASON is None, reason="a GPU is present, so asking for cuda works")
 def test_asking_for_cuda_on_this_machine_explains_why_it_cannot():
     with pytest.raises(mg.DeviceError) as failure:
         mg.zeros(2, device="cuda")

@@ -31,6 +31,18 @@ def copy_into_torch(module: nn.Module, twin: torch.nn.Module) -> None:
     twin.load_state_dict({name: to_torch(value) for name, value in module.state_dict().items()})
 
 
+def compare_with_torch(layer: nn.Module, twin: torch.nn.Module, x: mg.Tensor, rtol: float, atol: float) -> None:
+    """Outputs and input gradients of ``layer`` and its torch twin agree, for a random upstream gradient."""
+    y = layer(x)
+    upstream = mg.randn(*y.shape, device=x.device)
+    (y * upstream).sum().backward()
+    x_twin = to_torch(x, requires_grad=True)
+    y_twin = twin(x_twin)
+    (y_twin * to_torch(upstream)).sum().backward()
+    np.testing.assert_allclose(y.numpy(), y_twin.detach().numpy(), **TOL)
+    np.testing.assert_allclose(x.grad.numpy(), x_twin.grad.numpy(), rtol=rtol, atol=atol)
+
+
 def assert_grads_match(module: nn.Module, twin: torch.nn.Module) -> None:
     twin_parameters = dict(twin.named_parameters())
     for name, parameter in module.named_parameters():
@@ -260,15 +272,7 @@ def test_repr_reads_like_pytorch_with_parameter_counts() -> None:
 def test_linear_matches_torch(device: str) -> None:
     layer, twin = nn.Linear(4, 3, device=device), torch.nn.Linear(4, 3)
     copy_into_torch(layer, twin)
-    x = mg.randn(2, 5, 4, device=device, requires_grad=True)
-    upstream = mg.randn(2, 5, 3, device=device)
-    y = layer(x)
-    (y * upstream).sum().backward()
-    x_twin = to_torch(x, requires_grad=True)
-    y_twin = twin(x_twin)
-    (y_twin * to_torch(upstream)).sum().backward()
-    np.testing.assert_allclose(y.numpy(), y_twin.detach().numpy(), **TOL)
-    np.testing.assert_allclose(x.grad.numpy(), x_twin.grad.numpy(), **TOL)
+    compare_with_torch(layer, twin, mg.randn(2, 5, 4, device=device, requires_grad=True), **TOL)
     assert_grads_match(layer, twin)
 
 
@@ -361,15 +365,7 @@ def test_layer_norm_matches_torch(device: str, shape: int | tuple[int, ...]) -> 
         layer.weight.data = (layer.weight + mg.randn(*layer.weight.shape, device=device)).data
         layer.bias.data = mg.randn(*layer.bias.shape, device=device).data
     copy_into_torch(layer, twin)
-    x = mg.randn(2, 3, 4, device=device, requires_grad=True)
-    upstream = mg.randn(2, 3, 4, device=device)
-    y = layer(x)
-    (y * upstream).sum().backward()
-    x_twin = to_torch(x, requires_grad=True)
-    y_twin = twin(x_twin)
-    (y_twin * to_torch(upstream)).sum().backward()
-    np.testing.assert_allclose(y.numpy(), y_twin.detach().numpy(), **TOL)
-    np.testing.assert_allclose(x.grad.numpy(), x_twin.grad.numpy(), rtol=1e-4, atol=1e-5)
+    compare_with_torch(layer, twin, mg.randn(2, 3, 4, device=device, requires_grad=True), rtol=1e-4, atol=1e-5)
     assert_grads_match(layer, twin)
 
 
