@@ -33,6 +33,8 @@ def _unwrap(value: Any, allow_host: bool = False) -> Any:
         )
     if isinstance(value, (tuple, list)):
         return type(value)(_unwrap(v, allow_host) for v in value)
+    if isinstance(value, dict):  # keyword arguments, such as out=
+        return {k: _unwrap(v, allow_host) for k, v in value.items()}
     return value
 
 

@@ -121,9 +121,10 @@ def test_lstm_parameters_have_pytorchs_names_shapes_and_order() -> None:
            [(name, tuple(p.shape)) for name, p in twin.named_parameters()]
 
 
-def test_lstm_loads_a_torch_state_dict_and_matches_outputs_states_and_all_gradients() -> None:
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
+def test_lstm_loads_a_torch_state_dict_and_matches_outputs_states_and_all_gradients(fused: bool) -> None:
     twin = torch.nn.LSTM(5, 4, num_layers=2, bidirectional=True, batch_first=True)
-    lstm = nn.LSTM(5, 4, num_layers=2, bidirectional=True, batch_first=True)
+    lstm = nn.LSTM(5, 4, num_layers=2, bidirectional=True, batch_first=True, fused=fused)
     lstm.load_state_dict(twin.state_dict())  # torch tensors load as they are
     x = mg.randn(3, 6, 5, requires_grad=True)
     h_0, c_0 = mg.randn(4, 3, 4, requires_grad=True), mg.randn(4, 3, 4, requires_grad=True)
@@ -141,9 +142,10 @@ def test_lstm_loads_a_torch_state_dict_and_matches_outputs_states_and_all_gradie
     assert_grads_match(lstm, twin)
 
 
-def test_lstm_time_major_and_without_bias_match_torch(device: str) -> None:
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
+def test_lstm_time_major_and_without_bias_match_torch(device: str, fused: bool) -> None:
     twin = torch.nn.LSTM(3, 2, bias=False, bidirectional=True)
-    lstm = nn.LSTM(3, 2, bias=False, bidirectional=True, batch_first=False, device=device)
+    lstm = nn.LSTM(3, 2, bias=False, bidirectional=True, batch_first=False, device=device, fused=fused)
     load_from_torch(lstm, twin)
     x = mg.randn(5, 2, 3, device=device)  # (seq, batch, input)
     outputs, (h_n, _) = lstm(x)
@@ -152,11 +154,9 @@ def test_lstm_time_major_and_without_bias_match_torch(device: str) -> None:
     assert_close(h_n, h_n_twin, "h_n")
 
 
-def test_lstm_projects_each_sequence_with_one_matmul_per_layer_and_direction() -> None:
-    lstm = nn.LSTM(3, 2, num_layers=2, bidirectional=True)
-    outputs, _ = lstm(mg.randn(2, 7, 3))
+def count_ops(output: mg.Tensor) -> dict[str, int]:
     counts: dict[str, int] = {}
-    seen, stack = set(), [outputs.grad_fn]
+    seen, stack = set(), [output.grad_fn]
     while stack:
         node = stack.pop()
         if node is None or id(node) in seen:
@@ -164,15 +164,27 @@ def test_lstm_projects_each_sequence_with_one_matmul_per_layer_and_direction() -
         seen.add(id(node))
         counts[type(node).__name__] = counts.get(type(node).__name__, 0) + 1
         stack.extend(t.grad_fn for t in node.inputs if isinstance(t, mg.Tensor))
-    assert counts["MatMul"] == 2 * 2 * (1 + 7)  # per layer and direction: one projection, one per step
+    return counts
+
+
+def test_composed_lstm_projects_each_sequence_with_one_matmul_per_layer_and_direction() -> None:
+    outputs, _ = nn.LSTM(3, 2, num_layers=2, bidirectional=True, fused=False)(mg.randn(2, 7, 3))
+    assert count_ops(outputs)["MatMul"] == 2 * 2 * (1 + 7)  # per layer and direction: one projection, one per step
+
+
+def test_fused_lstm_is_one_op_per_layer_and_direction() -> None:
+    outputs, _ = nn.LSTM(3, 2, num_layers=2, bidirectional=True)(mg.randn(2, 7, 3))
+    counts = count_ops(outputs)
+    assert counts["LSTMRecurrence"] == 2 * 2 and "MatMul" not in counts and "Sigmoid" not in counts
 
 
 # --- LSTM: padding -----------------------------------------------------------------------------
 
 
-def test_lstm_lengths_match_torch_packed_sequences() -> None:
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
+def test_lstm_lengths_match_torch_packed_sequences(fused: bool) -> None:
     twin = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True)
-    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, fused=fused)
     load_from_torch(lstm, twin)
     lengths = [5, 2, 4]
     x = mg.randn(3, 5, 3, requires_grad=True)
@@ -191,8 +203,9 @@ def test_lstm_lengths_match_torch_packed_sequences() -> None:
     np.testing.assert_array_equal(outputs.numpy()[1, 2:], 0.0)  # padded positions give zeros
 
 
-def test_padded_positions_do_not_change_the_final_state(device: str) -> None:
-    lstm = nn.LSTM(3, 4, bidirectional=True, device=device)
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
+def test_padded_positions_do_not_change_the_final_state(device: str, fused: bool) -> None:
+    lstm = nn.LSTM(3, 4, bidirectional=True, device=device, fused=fused)
     x = mg.randn(2, 6, 3, device=device)
     mask = mg.tensor([[True] * 6, [True] * 4 + [False] * 2], device=device)
     garbage = mg.where(mask.reshape(2, 6, 1), x, mg.randn(2, 6, 3, device=device) * 100)
@@ -216,8 +229,9 @@ def test_mask_and_lengths_agree() -> None:
     np.testing.assert_array_equal(with_lengths[1][0].numpy(), with_mask[1][0].numpy())
 
 
-def test_lstm_gradcheck_with_padding() -> None:
-    lstm = nn.LSTM(2, 2, bidirectional=True)
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
+def test_lstm_gradcheck_with_padding(fused: bool) -> None:
+    lstm = nn.LSTM(2, 2, bidirectional=True, fused=fused)
     x = mg.randn(2, 3, 2, requires_grad=True)
     assert gradcheck_module(lstm, [x], lengths=[3, 2])
 
@@ -225,8 +239,9 @@ def test_lstm_gradcheck_with_padding() -> None:
 # --- LSTM: devices, dropout, errors ------------------------------------------------------------
 
 
-def test_lstm_gives_the_same_numbers_on_every_device(device: str) -> None:
-    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
+def test_lstm_gives_the_same_numbers_on_every_device(device: str, fused: bool) -> None:
+    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, fused=fused)
     x = mg.randn(2, 5, 3)
     expected, (expected_h, _) = lstm(x, lengths=[5, 3])
     lstm.to(device)
@@ -266,3 +281,69 @@ def test_lstm_repr() -> None:
     assert repr(nn.LSTM(3, 4, num_layers=2, bidirectional=True)) == \
         "LSTM(3, 4, num_layers=2, bidirectional=True)  # 736 parameters"
     assert repr(nn.LSTMCell(3, 4)) == "LSTMCell(3, 4)  # 144 parameters"
+    assert repr(nn.LSTM(3, 4, fused=False)) == "LSTM(3, 4, fused=False)  # 144 parameters"
+
+
+# --- the fused recurrence against the composed one ------------------------------------------------
+
+
+def run_both(device: str, seed: int = 0, **options: object) -> list[list[np.ndarray]]:
+    """Outputs, final states and every gradient (inputs and parameters) of a fused and a composed twin."""
+    padding = options.pop("lengths", None)
+    mg.manual_seed(seed)
+    fused = nn.LSTM(4, 5, dtype=mg.float64, device=device, **options)
+    composed = nn.LSTM(4, 5, dtype=mg.float64, device=device, fused=False, **options)
+    composed.load_state_dict(fused.state_dict())
+    states = fused.num_layers * fused.num_directions
+    x, h_0, c_0 = (mg.randn(*shape, dtype=mg.float64, device=device)
+                   for shape in [(3, 6, 4), (states, 3, 5), (states, 3, 5)])
+    results = []
+    for lstm in (fused, composed):
+        inputs = [t.detach().requires_grad_() for t in (x, h_0, c_0)]
+        outputs, (h_n, c_n) = lstm(inputs[0], (inputs[1], inputs[2]), lengths=padding)
+        # a loss that weighs every output, the final h and c differently
+        loss = (outputs * outputs).sum() + (h_n * 3).sum() + (c_n * c_n * c_n).sum()
+        loss.backward()
+        results.append([outputs.numpy(), h_n.numpy(), c_n.numpy()] + [t.grad.numpy() for t in inputs]
+                       + [p.grad.numpy() for p in lstm.parameters()])
+    return results
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"bidirectional": True}, {"num_layers": 2}, {"bias": False},
+    {"num_layers": 2, "bidirectional": True, "lengths": [6, 2, 4]},
+    {"bidirectional": True, "lengths": [1, 6, 3]},
+], ids=["plain", "bidirectional", "two-layers", "no-bias", "everything-padded", "padded"])
+def test_fused_and_composed_lstm_agree_on_outputs_states_and_every_gradient(device: str, options: dict) -> None:
+    fused, composed = run_both(device, **dict(options))
+    for mine, reference in zip(fused, composed, strict=True):
+        np.testing.assert_allclose(mine, reference, rtol=1e-10, atol=1e-12)
+
+
+def test_fused_lstm_recurrence_gradchecks_every_input() -> None:
+    from minigrad.ops.rnn import LSTMRecurrence
+
+    rng = np.random.default_rng(3)
+    steps, batch, features, hidden = 4, 3, 2, 3
+
+    def tensor(*shape: int) -> mg.Tensor:
+        return mg.tensor(rng.standard_normal(shape), dtype=mg.float64, requires_grad=True)
+
+    inputs = [tensor(steps, batch, features), tensor(batch, hidden), tensor(batch, hidden),
+              tensor(4 * hidden, features), tensor(4 * hidden, hidden), tensor(4 * hidden)]
+    mask = np.array([[1, 1, 1], [1, 0, 1], [1, 0, 1], [0, 0, 1]], dtype=bool).reshape(steps, batch, 1)
+    for step_mask in (None, mask):
+        for reverse in (False, True):
+            assert mg.gradcheck(lambda *args, m=step_mask, r=reverse: LSTMRecurrence.apply(*args, m, r), inputs)
+
+
+def test_fused_lstm_refuses_a_second_order_gradient_and_says_what_to_use() -> None:
+    x = mg.randn(2, 3, 4, requires_grad=True)
+    outputs, _ = nn.LSTM(4, 5)(x)
+    (grad,) = mg.grad(outputs.sum(), x, create_graph=False)
+    assert grad.shape == x.shape
+    with pytest.raises(RuntimeError, match=r"fused=False"):
+        mg.grad(nn.LSTM(4, 5)(x)[0].sum(), x, create_graph=True)
+    outputs, _ = nn.LSTM(4, 5, fused=False)(x)
+    (grad,) = mg.grad(outputs.sum(), x, create_graph=True)
+    grad.sum().backward()  # the composed path is twice differentiable

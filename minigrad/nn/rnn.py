@@ -13,6 +13,7 @@ from minigrad.backend import Device
 from minigrad.functional import concat, dropout, split, stack, unbind, where
 from minigrad.nn import init
 from minigrad.nn.module import Module
+from minigrad.ops.rnn import LSTMRecurrence
 from minigrad.tensor import Tensor, arange, tensor, zeros
 
 State = tuple[Tensor, Tensor]  # (h, c)
@@ -94,11 +95,17 @@ class LSTM(Module):
 
     Parameters are named as in PyTorch: ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
     ``bias_hh_l{k}``, with ``_reverse`` appended for the reverse direction.
+
+    ``fused`` (the default) runs each layer's recurrence as one op,
+    :class:`~minigrad.ops.rnn.LSTMRecurrence`, with backpropagation through time written by
+    hand: the same math, much faster. ``fused=False`` composes every step from the basic ops
+    (:func:`lstm_step`), which is the readable reference, draws the whole graph, and can be
+    differentiated twice (``create_graph=True``).
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = True, dropout: float = 0.0, bidirectional: bool = False,
-                 device: str | Device | None = None, dtype: Any = None) -> None:
+                 device: str | Device | None = None, dtype: Any = None, fused: bool = True) -> None:
         super().__init__()
         if num_layers < 1:
             raise ValueError(f"LSTM: num_layers must be at least 1, not {num_layers}")
@@ -107,6 +114,7 @@ class LSTM(Module):
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
         self.num_directions = 2 if bidirectional else 1
+        self.fused = fused
         bound = 1 / math.sqrt(hidden_size)
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * self.num_directions
@@ -135,7 +143,7 @@ class LSTM(Module):
         if self.batch_first:
             x = x.swapaxes(0, 1)  # time-major inside: x[t] is one step, (batch, input_size)
         steps, batch = x.shape[0], x.shape[1]
-        step_masks = self._step_masks(mask, lengths, batch, steps, x.device)
+        padding = self._padding_mask(mask, lengths, batch, steps, x.device)  # (batch, seq) or None
         h_0, c_0 = self._initial_state(state, batch, x)
 
         finals_h, finals_c = [], []
@@ -145,7 +153,7 @@ class LSTM(Module):
             outputs = []
             for direction, suffix in enumerate(self._suffixes(layer)):
                 k = layer * self.num_directions + direction
-                out, (h, c) = self._run_direction(x, suffix, h_0[k], c_0[k], step_masks, reverse=direction == 1)
+                out, (h, c) = self._run_direction(x, suffix, h_0[k], c_0[k], padding, reverse=direction == 1)
                 outputs.append(out)
                 finals_h.append(h)
                 finals_c.append(c)
@@ -155,16 +163,26 @@ class LSTM(Module):
         return x, (stack(finals_h), stack(finals_c))
 
     def _run_direction(self, x: Tensor, suffix: str, h: Tensor, c: Tensor,
-                       step_masks: list[Tensor] | None, reverse: bool) -> tuple[Tensor, State]:
+                       padding: Tensor | None, reverse: bool) -> tuple[Tensor, State]:
         """One layer, one direction, over time-major x (seq, batch, in): outputs (seq, batch, H)."""
-        weight_ih = getattr(self, f"weight_ih{suffix}")
-        weight_hh_t = getattr(self, f"weight_hh{suffix}").T  # transposed once, not once per step
+        weight_ih, weight_hh = getattr(self, f"weight_ih{suffix}"), getattr(self, f"weight_hh{suffix}")
+        bias = getattr(self, f"bias_ih{suffix}") + getattr(self, f"bias_hh{suffix}") if self.bias else None
         steps, batch, features = x.shape
+        if self.fused:
+            step_mask = None if padding is None else padding.data.T.reshape(steps, batch, 1)
+            outputs, h, c = LSTMRecurrence.apply(x, h, c, weight_ih, weight_hh, bias, step_mask, reverse)
+            return outputs, (h, c)
         # (seq, batch, 4H): the input part of every step, in one matmul. Flattened to 2-D first,
         # so that backward gives dW in one product too (not one per time step, then summed).
         gates_in = (x.reshape(steps * batch, features) @ weight_ih.T).reshape(steps, batch, -1)
-        if self.bias:
-            gates_in = gates_in + (getattr(self, f"bias_ih{suffix}") + getattr(self, f"bias_hh{suffix}"))
+        if bias is not None:
+            gates_in = gates_in + bias
+        # composed: one lstm_step per time step, recorded op by op
+        step_masks = None
+        if padding is not None:  # a (batch, 1) mask for the steps with padding, None for the others
+            all_real = padding.all(axis=0).tolist()
+            step_masks = [None if all_real[t] else padding[:, t].reshape(batch, 1) for t in range(steps)]
+        weight_hh_t = weight_hh.T  # transposed once, not once per step
         outputs = []
         step_gates = unbind(gates_in, 0)  # one op for all steps: its backward is one concat
         for t in reversed(range(steps)) if reverse else range(steps):
@@ -194,9 +212,8 @@ class LSTM(Module):
         return h_0, c_0
 
     @staticmethod
-    def _step_masks(mask: Any, lengths: Any, batch: int, steps: int, device: Device) -> list[Tensor | None] | None:
-        """Per time step, a (batch, 1) boolean tensor, True where the token is real; None for a step
-        (or for all of them) without padding."""
+    def _padding_mask(mask: Any, lengths: Any, batch: int, steps: int, device: Device) -> Tensor | None:
+        """A (batch, seq) boolean tensor, True where the token is real; None if nothing is padding."""
         if mask is not None and lengths is not None:
             raise ValueError("LSTM: give a padding mask or lengths, not both")
         if lengths is not None:
@@ -218,16 +235,12 @@ class LSTM(Module):
                 f"LSTM: expected a boolean padding mask of shape (batch, seq) = {(batch, steps)}, "
                 f"got {mask.shape} of {mask.dtype}"
             )
-        # Steps where every sequence still has a real token need no masking: None there, so the
-        # common case (padding only at the ends of the shorter sequences) costs nothing extra.
-        all_real = mask.all(axis=0).tolist()
-        if all(all_real):
-            return None
-        return [None if all_real[t] else mask[:, t].reshape(batch, 1) for t in range(steps)]
+        return None if mask.all().item() else mask
 
     def extra_repr(self) -> str:
         options = [f"{self.input_size}, {self.hidden_size}"]
-        defaults = {"num_layers": 1, "bias": True, "batch_first": True, "dropout": 0.0, "bidirectional": False}
+        defaults = {"num_layers": 1, "bias": True, "batch_first": True, "dropout": 0.0, "bidirectional": False,
+                    "fused": True}
         options += [f"{name}={getattr(self, name)}" for name, default in defaults.items()
                     if getattr(self, name) != default]
         return ", ".join(options)
