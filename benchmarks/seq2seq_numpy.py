@@ -168,26 +168,26 @@ class NumpySeq2Seq:
         weights = softmax(xp, queries @ keys.transpose(0, 2, 1))  # (batch, tgt_len, src_len)
         context = weights @ keys  # (batch, tgt_len, H)
         combined = xp.concatenate([context, queries], axis=-1)  # (batch, tgt_len, 2H)
-        attentional = xp.tanh(combined @ params["decoder.combine.weight"].T)  # (batch, tgt_len, H)
+        batch, tgt_len, hidden = queries.shape
+        count = batch * tgt_len  # the (batch, tgt_len) positions, flattened: one matmul for all of them
+        combined = combined.reshape(count, 2 * hidden)
+        attentional = xp.tanh(combined @ params["decoder.combine.weight"].T)  # (count, H)
         logits = attentional @ params["decoder.output.weight"].T + params["decoder.output.bias"]
-        probs = softmax(xp, logits)  # (batch, tgt_len, vocab)
-        batch, tgt_len, vocab = probs.shape
-        count = batch * tgt_len
+        probs = softmax(xp, logits)  # (count, vocab)
+        vocab = probs.shape[-1]
         rows, picked = xp.arange(count), target_out.reshape(-1)
-        probs = probs.reshape(count, vocab)
         loss = -xp.log(probs[rows, picked]).mean()
 
         # backward: dL/dlogits = (softmax - one_hot) / count
         d_logits = probs
         d_logits[rows, picked] -= 1
         d_logits /= count
-        hidden = attentional.shape[-1]
-        grads["decoder.output.weight"] = d_logits.T @ attentional.reshape(count, hidden)
+        grads["decoder.output.weight"] = d_logits.T @ attentional
         grads["decoder.output.bias"] = d_logits.sum(axis=0)
-        d_attentional = (d_logits @ params["decoder.output.weight"]).reshape(attentional.shape)
+        d_attentional = d_logits @ params["decoder.output.weight"]  # (count, H)
         d_pre = d_attentional * (1 - attentional * attentional)  # through tanh
-        grads["decoder.combine.weight"] = d_pre.reshape(count, hidden).T @ combined.reshape(count, 2 * hidden)
-        d_combined = d_pre @ params["decoder.combine.weight"]  # (batch, tgt_len, 2H)
+        grads["decoder.combine.weight"] = d_pre.T @ combined
+        d_combined = (d_pre @ params["decoder.combine.weight"]).reshape(batch, tgt_len, 2 * hidden)
         d_context, d_queries = d_combined[..., :hidden], d_combined[..., hidden:]
         d_weights = d_context @ keys.transpose(0, 2, 1)  # (batch, tgt_len, src_len)
         d_keys = weights.transpose(0, 2, 1) @ d_context  # values are keys: (batch, src_len, H)

@@ -334,10 +334,11 @@ def measure_memory(config: Config, threads: int, steps: int) -> dict[str, dict[s
 
 
 def set_threads(threads: int) -> None:
-    """NumPy's BLAS (and any OpenMP pool) through threadpoolctl, torch's own pool directly."""
-    from threadpoolctl import threadpool_limits  # noqa: PLC0415 - a benchmark-only dependency
+    """NumPy's BLAS (and any OpenMP pool) through threadpoolctl, minigrad's and torch's own pools directly."""
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
     threadpool_limits(limits=threads)
+    mg.set_num_threads(threads)
     if torch is not None:
         torch.set_num_threads(threads)
 

@@ -18,9 +18,11 @@ from minigrad.backend import (
     float32,
     float64,
     get_device,
+    get_num_threads,
     int32,
     int64,
     set_default_device,
+    set_num_threads,
 )
 from minigrad.functional import (
     abs,
@@ -63,9 +65,9 @@ __all__ = [
     "Device", "DeviceError", "Function", "GradcheckError", "Tensor", "abs", "arange", "backward", "bool_",
     "cat", "chunk", "clip", "concat", "default_device", "dropout", "embedding", "enable_grad", "exp",
     "float16", "float32", "float64", "full", "functional", "get_device", "grad", "gradcheck",
-    "gradgradcheck", "int32", "int64", "is_grad_enabled", "log", "log_softmax", "logsumexp",
+    "get_num_threads", "gradgradcheck", "int32", "int64", "is_grad_enabled", "log", "log_softmax", "logsumexp",
     "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "nn", "no_grad",
-    "ones", "ones_like", "rand", "randn", "relu", "reshape", "set_default_device", "set_grad_enabled",
+    "ones", "ones_like", "rand", "randn", "relu", "reshape", "set_default_device", "set_grad_enabled", "set_num_threads",
     "sigmoid", "softmax", "split", "sqrt", "squeeze", "stack", "sum", "tanh", "tensor", "unsqueeze",
     "where", "zeros", "zeros_like",
 ]

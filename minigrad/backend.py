@@ -242,3 +242,34 @@ def seed_all(seed: int) -> None:
     for device in _devices.values():
         device.seed(seed)
 
+
+
+# --- CPU threads ----------------------------------------------------------------------------------
+
+_blas: Any = None  # threadpoolctl's handle on NumPy's BLAS, found once
+
+
+def _blas_controller() -> Any:
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController  # noqa: PLC0415 - only when threads are set
+
+        _blas = ThreadpoolController().select(user_api="blas")
+    return _blas
+
+
+def set_num_threads(threads: int) -> None:
+    """Use ``threads`` CPU threads for BLAS (NumPy's matmul), as ``torch.set_num_threads``.
+
+    NumPy's elementwise functions run on one thread whatever this says. On a machine that other
+    processes share, fewer threads than cores can be faster: a BLAS thread that waits for a busy
+    core holds up the whole matmul.
+    """
+    if int(threads) < 1:
+        raise ValueError(f"set_num_threads: the number of threads must be at least 1, not {threads}")
+    _blas_controller().limit(limits=int(threads))
+
+
+def get_num_threads() -> int:
+    """The number of threads BLAS uses (the largest, if NumPy has loaded several BLAS libraries)."""
+    return max((info["num_threads"] for info in _blas_controller().info()), default=1)

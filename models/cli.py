@@ -13,7 +13,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from minigrad.backend import DeviceError
+from minigrad.backend import DeviceError, set_num_threads
 from minigrad.serialization import CheckpointError
 from models.attention import SCORES
 from models.data import TASKS, DataError, read_tsv, tokenize
@@ -26,6 +26,13 @@ from models.training import (
     load_corpus,
     translate,
 )
+
+
+def _at_least_one(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--overwrite", action="store_true", help="start again in an OUT that holds a run")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.add_argument("--examples", type=int, default=5, help="test translations to print at the end")
+    train.add_argument("--threads", type=_at_least_one, help="CPU threads for matmuls (default: all cores; on a busy "
+                       "machine fewer can be faster)")
 
     def with_checkpoint(name: str, help_text: str) -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=help_text)
@@ -80,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _train(args: argparse.Namespace) -> int:
+    if args.threads is not None:
+        set_num_threads(args.threads)
     names = {f.name for f in fields(TrainConfig)}
     options = {k: v for k, v in vars(args).items() if k in names and v is not None}
     options["task"] = None if args.data else (args.task or "dates")

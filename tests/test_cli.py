@@ -27,7 +27,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = folder / "pairs.tsv"
     data.write_text("".join(f"{s}\t{t}\n" for s, t in PAIRS), encoding="utf-8")
     result = run("train", "--data", str(data), "--epochs", "2", "--hidden", "16", "--embed", "8",
-                 "--batch-size", "8", "--out", str(folder / "run"), "--no-progress")
+                 "--batch-size", "8", "--out", str(folder / "run"), "--no-progress", "--threads", "1")
     assert result.returncode == 0, result.stderr
     assert "epoch 2:" in result.stdout and "test (best.npz): exact match" in result.stdout
     return folder
@@ -94,6 +94,12 @@ def test_a_checkpoint_that_is_not_a_translation_model_is_refused(tmp_path: Path)
     garbage.write_bytes(b"not a checkpoint at all")
     result = run("translate", "--checkpoint", str(garbage), "abc")
     assert result.returncode == 2 and str(garbage) in result.stderr
+
+
+def test_threads_must_be_a_positive_number(tmp_path: Path) -> None:
+    result = run("train", "--threads", "0", "--out", str(tmp_path / "run"))
+    assert result.returncode == 2 and "--threads: must be at least 1, not 0" in result.stderr
+    assert not (tmp_path / "run").exists()
 
 
 def test_cuda_without_a_gpu_says_so(tmp_path: Path) -> None:

@@ -181,3 +181,27 @@ def test_the_same_computation_gives_the_same_values_and_gradients_on_every_devic
         np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-5, atol=1e-7)
     assert np.abs(params_cpu[0].grad.numpy()[3]).max() == 0  # an unused row gets no gradient
     assert np.abs(params_cpu[0].grad.numpy()[4]).max() > 0
+
+
+def test_set_num_threads_sets_blas_threads_and_refuses_zero():
+    before = mg.get_num_threads()
+    try:
+        mg.set_num_threads(1)
+        assert mg.get_num_threads() == 1
+        x = mg.randn(64, 64)
+        np.testing.assert_allclose((x @ x).numpy(), x.numpy() @ x.numpy(), rtol=1e-5, atol=1e-5)
+    finally:
+        mg.set_num_threads(before)
+    assert mg.get_num_threads() == before
+    with pytest.raises(ValueError, match="at least 1, not 0"):
+        mg.set_num_threads(0)
+
+
+def test_numpy_arrays_passed_as_out_are_refused_on_the_strict_device():
+    strict = mg.get_device("strict")
+    a = strict.xp.ones(3)
+    with pytest.raises(TypeError, match="mixed with a NumPy array"):
+        strict.xp.tanh(a, out=np.empty(3))
+    out = strict.xp.empty(3)
+    strict.xp.tanh(a, out=out)  # a strict out= is fine, as CuPy's own arrays are
+    np.testing.assert_allclose(out.get(), np.tanh(np.ones(3)))
