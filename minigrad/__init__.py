@@ -67,8 +67,8 @@ __all__ = [
     "float16", "float32", "float64", "full", "functional", "get_device", "grad", "gradcheck",
     "get_num_threads", "gradgradcheck", "int32", "int64", "is_grad_enabled", "log", "log_softmax", "logsumexp",
     "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "nn", "no_grad",
-    "ones", "ones_like", "rand", "randn", "relu", "reshape", "set_default_device", "set_grad_enabled", "set_num_threads",
-    "sigmoid", "softmax", "split", "sqrt", "squeeze", "stack", "sum", "tanh", "tensor", "unsqueeze",
+    "ones", "ones_like", "rand", "randn", "relu", "reshape", "set_default_device", "set_grad_enabled",
+    "set_num_threads", "sigmoid", "softmax", "split", "sqrt", "squeeze", "stack", "sum", "tanh", "tensor", "unsqueeze",
     "where", "zeros", "zeros_like",
 ]
 
