@@ -23,8 +23,10 @@ the op on tensors and records it in the graph.
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from minigrad import backend
@@ -89,6 +91,7 @@ def _array_module(first: Any) -> Any:
 # --- Function ---------------------------------------------------------------------
 
 _FREED = object()  # marks saved arrays that backward has released
+_recorded = itertools.count()  # numbers the recorded ops in the order they ran
 
 
 class Function:
@@ -99,7 +102,7 @@ class Function:
     and ``ctx.xp`` is the array module of their device.
     """
 
-    __slots__ = ("inputs", "needs_input_grad", "xp", "_saved", "_outputs", "_hooks", "_retained",
+    __slots__ = ("inputs", "needs_input_grad", "xp", "_saved", "_outputs", "_hooks", "_retained", "_sequence",
                  "__dict__")
 
     @staticmethod
@@ -114,15 +117,22 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the tensors' arrays; record the op if a gradient will be needed."""
+        if not _grad_enabled:
+            return cls._apply_untracked(args, kwargs)
         ctx = cls.__new__(cls)
         ctx._saved = ()
         arrays, needs = [], []
         first = None  # the first tensor's array: its device is the op's device
+        record = False  # does any input want a gradient?
         for arg in args:
             if isinstance(arg, Tensor):
                 data = arg.data
                 arrays.append(data)
-                needs.append(arg._requires_grad)
+                if arg._requires_grad:
+                    needs.append(True)
+                    record = True
+                else:
+                    needs.append(False)
                 if first is None:
                     first = data
                 elif type(data) is not type(first):
@@ -137,15 +147,44 @@ class Function:
         if isinstance(data, _host_scalar):  # NumPy gives scalars for 0-d results; a tensor holds arrays
             scalar, data = data, ctx.xp.asarray(data)
             ctx._saved = tuple(data if s is scalar else s for s in ctx._saved)
+        record = record and _grad_enabled
         if type(data) is tuple:  # an op with several outputs, such as split
-            return ctx._record_outputs(data, args, _grad_enabled and True in needs)
-        if not (_grad_enabled and True in needs):
+            return ctx._record_outputs(data, args, record)
+        if not record:
             return Tensor(data)
         ctx.inputs = args
         ctx._hooks = ctx._retained = None
+        ctx._sequence = next(_recorded)
         output = Tensor(data, True, ctx)
         ctx._outputs = (weakref.ref(output),)
         return output
+
+    @classmethod
+    def _apply_untracked(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """``apply`` with recording off (no_grad, or a backward without create_graph): no graph, less work."""
+        ctx = cls.__new__(cls)
+        ctx._saved = ()
+        arrays = []
+        first = None
+        for arg in args:
+            if isinstance(arg, Tensor):
+                data = arg.data
+                if first is None:
+                    first = data
+                elif type(data) is not type(first):
+                    _check_same_device(cls, args)
+                arrays.append(data)
+            else:
+                arrays.append(arg)
+        xp = ARRAY_MODULES.get(type(first))
+        ctx.xp = xp if xp is not None else _array_module(first)
+        ctx.needs_input_grad = (False,) * len(args)
+        data = cls.forward(ctx, *arrays, **kwargs)
+        if type(data) is tuple:
+            return tuple(Tensor(a) for a in data)
+        if isinstance(data, _host_scalar):  # NumPy gives scalars for 0-d results; a tensor holds arrays
+            data = ctx.xp.asarray(data)
+        return Tensor(data)
 
     def _record_outputs(self, arrays: tuple[Any, ...], args: tuple[Any, ...], record: bool) -> tuple[Tensor, ...]:
         """Tensors for an op that returns several arrays; backward gets one gradient per output."""
@@ -153,6 +192,7 @@ class Function:
             return tuple(Tensor(a) for a in arrays)
         self.inputs = args
         self._hooks = self._retained = None
+        self._sequence = next(_recorded)
         outputs = tuple(Tensor(a, True, self) for a in arrays)
         self._outputs = tuple(weakref.ref(o) for o in outputs)
         self.output_shapes = tuple((a.shape, a.dtype) for a in arrays)  # zeros for outputs that get no grad
@@ -176,15 +216,22 @@ class Function:
                 "saved values were freed by the first backward; pass retain_graph=True to the first "
                 "backward (or to minigrad.grad) to keep them"
             )
-        # An array that is an input or the output comes back as that tensor, so that a
-        # backward written in Tensor ops stays connected to the graph (create_graph=True).
-        by_id = {id(t.data): t for t in self.inputs if isinstance(t, Tensor)}
-        for ref in self._outputs:
-            output = ref()
-            if output is not None:
-                by_id[id(output.data)] = output
-        return tuple(by_id[id(a)] if id(a) in by_id else Tensor(a) if backend.is_array(a) else a
-                     for a in self._saved)
+        # An array that is an input or an output comes back as that tensor, so that a backward
+        # written in Tensor ops stays connected to the graph (create_graph=True).
+        tensors = []
+        for array in self._saved:
+            for t in self.inputs:
+                if isinstance(t, Tensor) and t.data is array:
+                    break
+            else:
+                for ref in self._outputs:
+                    t = ref()
+                    if t is not None and t.data is array:
+                        break
+                else:
+                    t = Tensor(array) if backend.is_array(array) else array
+            tensors.append(t)
+        return tuple(tensors)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
@@ -213,30 +260,6 @@ def _check_same_device(op: type, args: Sequence[Any]) -> None:
 
 
 # --- the backward pass --------------------------------------------------------------
-
-
-def _topological_order(roots: Iterable[Function]) -> list[Function]:
-    """Every node reachable from ``roots``, each after all the nodes that it feeds.
-
-    An explicit stack, not recursion: an unrolled LSTM is thousands of nodes deep.
-    """
-    order: list[Function] = []
-    visited: set[int] = set()
-    stack: list[tuple[Function, bool]] = [(root, False) for root in roots]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in node.inputs:
-            if isinstance(parent, Tensor) and parent.grad_fn is not None and id(parent.grad_fn) not in visited:
-                stack.append((parent.grad_fn, False))
-    order.reverse()  # outputs first
-    return order
 
 
 def _sum_to(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -310,16 +333,27 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
         previous = leaf_grads.get(id(leaf))
         leaf_grads[id(leaf)] = (leaf, grad if previous is None else previous[1] + grad)
 
-    roots = []
+    # The nodes wait in a heap, the most recently recorded first. An op is recorded after the
+    # ops that made its inputs, so when a node comes out, every node that sends it a gradient has
+    # already come out and sent it: its gradient is complete. (No recursion, and no separate sort.)
+    queue: list[tuple[int, Function]] = []
+    queued: set[int] = set()
+
+    def enqueue(node: Function) -> None:
+        if id(node) not in queued:
+            queued.add(id(node))
+            heapq.heappush(queue, (-node._sequence, node))
+
     for out, grad in zip(outputs, grad_outputs):
         if out.grad_fn is None:
             accumulate_leaf(out, grad)
         else:
             send(out, grad)
-            roots.append(out.grad_fn)
+            enqueue(out.grad_fn)
 
     with set_grad_enabled(create_graph):
-        for node in _topological_order(roots):
+        while queue:
+            node = heapq.heappop(queue)[1]
             grad = grads.pop(id(node), None)
             if grad is None:
                 continue  # no gradient flows into this node
@@ -345,10 +379,18 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
                     parent_grad = _sum_to(parent_grad, parent.data.shape)
                 if parent_grad.data.dtype != parent.data.dtype:  # float32 + float64 sends float64 back
                     parent_grad = parent_grad.to(dtype=parent.dtype)  # a gradient has its tensor's dtype
-                if parent.grad_fn is None:
+                parent_node = parent.grad_fn
+                if parent_node is None:
                     accumulate_leaf(parent, parent_grad)
+                    continue
+                key = id(parent_node)
+                if len(parent_node._outputs) == 1:  # send(parent, parent_grad), inlined for speed
+                    grads[key] = grads[key] + parent_grad if key in grads else parent_grad
                 else:
                     send(parent, parent_grad)
+                if key not in queued:
+                    queued.add(key)
+                    heapq.heappush(queue, (-parent_node._sequence, parent_node))
     # Leaves last: each gets its whole gradient at once, through its hooks, as in PyTorch.
     with set_grad_enabled(create_graph):
         for leaf, grad in leaf_grads.values():
