@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--overwrite", action="store_true", help="start again in an OUT that holds a run")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.add_argument("--examples", type=int, default=5, help="test translations to print at the end")
+    train.add_argument("--no-bucket", dest="bucket", action="store_false", default=None,
+                       help="batch random sentences together, not sentences of about one length")
     train.add_argument("--threads", type=_at_least_one, help="CPU threads for matmuls (default: all cores; on a busy "
                        "machine fewer can be faster)")
 

@@ -215,3 +215,23 @@ def test_ctrl_c_saves_after_the_batch_in_hand_and_resume_is_exact(tmp_path: obje
     resumed.fit(log=lambda message: None)
     for (name, a), (_, b) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items()):
         assert (a.numpy() == b.numpy()).all(), f"{name} differs after Ctrl-C and resume"
+
+
+def test_bucketed_batches_cover_every_pair_once_hold_similar_lengths_and_repeat_per_seed() -> None:
+    from models.training import epoch_batches, epoch_order
+
+    corpus = reverse_corpus(600)  # sources of 2-6 letters
+    config = TrainConfig(task=None, batch_size=10)
+    bucketed = epoch_batches(corpus, config, epoch=0)
+    assert sorted(i for chunk in bucketed for i in chunk) == list(range(len(corpus.train)))
+    assert bucketed == epoch_batches(corpus, config, epoch=0)  # what resume relies on
+    assert bucketed != epoch_batches(corpus, config, epoch=1)
+    plain = epoch_batches(corpus, TrainConfig(task=None, batch_size=10, bucket=False), epoch=0)
+    order = epoch_order(len(corpus.train), 0, 0)
+    assert plain == [order[i:i + 10] for i in range(0, len(order), 10)]
+
+    def padding(chunks: list[list[int]]) -> int:  # padded source positions over the epoch
+        lengths = [len(corpus.encode_source(corpus.train[i][0])) for i in range(len(corpus.train))]
+        return sum(max(lengths[i] for i in chunk) * len(chunk) - sum(lengths[i] for i in chunk) for chunk in chunks)
+
+    assert padding(bucketed) < padding(plain) / 4, (padding(bucketed), padding(plain))
