@@ -357,12 +357,14 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
             grad = grads.pop(id(node), None)
             if grad is None:
                 continue  # no gradient flows into this node
-            output_grads = [grad] if len(node._outputs) == 1 else grad
-            if node._hooks or node._retained or capture_nodes or len(output_grads) > 1:
-                _prepare_output_grads(node, output_grads, create_graph, capture_nodes, captured)
             if node._saved is _FREED:
                 node.saved_tensors  # raises the "second backward" error  # noqa: B018
-            input_grads = type(node).backward(node, *output_grads)
+            if len(node._outputs) == 1 and not (node._hooks or node._retained or capture_nodes):
+                input_grads = type(node).backward(node, grad)  # the common case, kept short
+            else:
+                output_grads = [grad] if len(node._outputs) == 1 else grad
+                _prepare_output_grads(node, output_grads, create_graph, capture_nodes, captured)
+                input_grads = type(node).backward(node, *output_grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
             if len(input_grads) != len(node.inputs):
