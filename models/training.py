@@ -12,6 +12,7 @@ import json
 import math
 import random
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -353,7 +354,8 @@ class Trainer:
         self.model.train()
         steps = math.ceil(len(self.corpus.train) / self.config.batch_size)
         bar = tqdm(total=steps, initial=self.batch_index, desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
-                   disable=not self.progress_bar, unit="batch", dynamic_ncols=True, mininterval=0.5)
+                   disable=not self.progress_bar, unit="batch", dynamic_ncols=True,
+                   mininterval=0.5 if sys.stderr.isatty() else 30)  # a log file gets a line per 30 s
         loss_sum, tokens, started = 0.0, 0, time.perf_counter()
         for batch in batches(self.corpus, self.config, self.epoch, self.batch_index):
             if self.stop_requested:
