@@ -15,6 +15,7 @@ Everything above this module asks a :class:`Device` for its array module
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -273,3 +274,11 @@ def set_num_threads(threads: int) -> None:
 def get_num_threads() -> int:
     """The number of threads BLAS uses (the largest, if NumPy has loaded several BLAS libraries)."""
     return max((info["num_threads"] for info in _blas_controller().info()), default=1)
+
+
+def exp_may_overflow(xp: Any) -> Any:
+    """A block in which ``exp`` overflowing to inf is intended: NumPy's warning about it is silenced.
+
+    (CuPy does not warn, so there it is a no-op.)
+    """
+    return np.errstate(over="ignore") if xp is np or xp is strict_xp else contextlib.nullcontext()

@@ -9,7 +9,7 @@ recurrent weight's gradient as one matmul over all steps. The composed path is t
 the tests check that both give the same outputs and gradients (and that this one matches
 ``torch.nn.LSTM`` and central differences), and ``docs/performance.md`` gives what it saves.
 
-Per step t, with gates in PyTorch's order (i, f, g, o) and σ(x) = (1 + tanh(x/2)) / 2::
+Per step t, with gates in PyTorch's order (i, f, g, o) and σ(x) = 1 / (1 + e⁻ˣ)::
 
     a_t = x_t W_ihᵀ + b + h_{t-1} W_hhᵀ           pre-activations (batch, 4H); x W_ihᵀ for all t at once
     i, f, o = σ(a_i), σ(a_f), σ(a_o);  g = tanh(a_g)
@@ -30,21 +30,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from minigrad import autograd
+from minigrad import autograd, backend
 from minigrad.autograd import Function
 from minigrad.tensor import Tensor
 
 
 def _gate_constants(xp: Any, hidden: int, dtype: Any) -> tuple[Any, Any, Any]:
-    """Per-column constants over the 4H gates: σ(x) = ½ tanh(½x) + ½ for i, f, o and tanh for g.
+    """Per-column constants over the 4H gates, for one ``exp`` over all four of them.
 
-    ``scale`` (½ or 1) goes in before and after the tanh, ``shift`` (½ or 0) after it; ``offset``
-    (0 or 1) turns a into the activation's derivative, (1 - a)(a + offset): a(1-a) or 1-a².
+    σ(x) = 1 / (1 + e⁻ˣ) on the i, f, o columns, and tanh(x) = 2 σ(2x) - 1 on g (NumPy's ``exp``
+    costs about half of its ``tanh``): multiply by ``negated_scale`` (-1 or -2), exp, add 1, divide
+    ``numerator`` (1 or 2) by it, subtract ``offset`` (0 or 1). The same ``offset`` turns an
+    activation a into its derivative, (1 - a)(a + offset): a(1 - a) for σ, 1 - a² for tanh.
     """
-    is_candidate = xp.zeros(4 * hidden, dtype=dtype)
-    is_candidate[2 * hidden: 3 * hidden] = 1
-    scale = 0.5 + 0.5 * is_candidate
-    return scale, 0.5 - 0.5 * is_candidate, is_candidate
+    offset = xp.zeros(4 * hidden, dtype=dtype)
+    offset[2 * hidden: 3 * hidden] = 1
+    return -1 - offset, 1 + offset, offset
 
 
 class LSTMRecurrence(Function):
@@ -65,7 +66,7 @@ class LSTMRecurrence(Function):
             step_mask = None if step_mask is None else step_mask[::-1]
         steps, batch, features = x.shape
         hidden = weight_hh.shape[1]
-        scale, shift, _ = _gate_constants(xp, hidden, x.dtype)
+        negated_scale, numerator, offset = _gate_constants(xp, hidden, x.dtype)
         x = x.reshape(steps * batch, features)
         # the input's share of every step's gates, x_t W_ihᵀ + b, in one matmul; each step then
         # adds h W_hhᵀ and activates its slice in place
@@ -81,10 +82,12 @@ class LSTMRecurrence(Function):
         for k in range(steps):
             a = gates[k]
             a += hs[k] @ weight_hh_t
-            a *= scale  # σ(x) = ½ tanh(½x) + ½ on the i, f, o columns; tanh(x) on g
-            xp.tanh(a, out=a)
-            a *= scale
-            a += shift
+            with backend.exp_may_overflow(xp):  # e⁻ˣ = inf for x < -88 gives σ = 0, as it should
+                a *= negated_scale
+                xp.exp(a, out=a)
+            a += 1
+            xp.divide(numerator, a, out=a)
+            a -= offset  # now σ(x) on i, f, o and tanh(x) on g
             input_gate, forget_gate, candidate, output_gate = (a[:, j * hidden: (j + 1) * hidden] for j in range(4))
             c = cs[k + 1]
             xp.multiply(forget_gate, cs[k], out=c)
