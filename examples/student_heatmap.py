@@ -36,7 +36,11 @@ def main() -> None:
                          batch_size=32, lr=3e-3, score=args.score, seed=args.seed, out=str(out / "run"),
                          # a bidirectional encoder: each hⱼ then stands for word j in its context, not for
                          # the prefix read so far, so the weights line up with the words they translate
-                         bidirectional=True)
+                         bidirectional=True,
+                         # random batches, not batches by length: the repeated profession sentences
+                         # below would fill whole batches of one length, and the heatmaps in the docs
+                         # were made this way
+                         bucket=False)
     corpus = load_corpus(config)
     # The notes' sentences are for studying, not for testing: keep every pair about a student in
     # the training part, so "student" is a known word (held-out accuracy is measured on the rest).
