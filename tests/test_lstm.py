@@ -347,3 +347,18 @@ def test_fused_lstm_refuses_a_second_order_gradient_and_says_what_to_use() -> No
     outputs, _ = nn.LSTM(4, 5, fused=False)(x)
     (grad,) = mg.grad(outputs.sum(), x, create_graph=True)
     grad.sum().backward()  # the composed path is twice differentiable
+
+
+def test_fused_lstm_backward_twice_with_retain_graph_gives_the_same_gradients() -> None:
+    lstm = nn.LSTM(3, 4, bidirectional=True)
+    x = mg.randn(2, 5, 3, requires_grad=True)
+    outputs, (h_n, c_n) = lstm(x, lengths=[5, 3])
+    loss = (outputs * outputs).sum() + h_n.sum() + c_n.sum()
+    loss.backward(retain_graph=True)
+    first = [x.grad.numpy().copy()] + [p.grad.numpy().copy() for p in lstm.parameters()]
+    x.grad = None
+    lstm.zero_grad()
+    loss.backward()  # the saved arrays were not changed by the first backward
+    second = [x.grad.numpy()] + [p.grad.numpy() for p in lstm.parameters()]
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
