@@ -14,6 +14,7 @@ Everything is batched: queries are ``(batch, tgt_len, query_size)``, keys and va
 from __future__ import annotations
 
 import math
+import weakref
 
 import minigrad as mg
 from minigrad import nn
@@ -137,13 +138,20 @@ def masked_softmax(scores: Tensor, mask: Tensor | None) -> Tensor:
     """
     if mask is None:
         return scores.softmax(axis=-1)
-    mask = _broadcastable_mask(mask, scores)
-    if not mask.any(axis=-1).all():
-        raise ValueError(
-            "attention: some query has every key masked out, so its weights are undefined; "
-            "check the padding mask or lengths (a sequence of length 0?)"
-        )
+    given, mask = mask, _broadcastable_mask(mask, scores)
+    if _checked_masks.get(id(given)) is not given:
+        # Reading the answer brings it to the host: on a GPU, a wait for all queued work. A decoder
+        # passes the same padding mask at every step, so each mask is checked once.
+        if not mask.any(axis=-1).all():
+            raise ValueError(
+                "attention: some query has every key masked out, so its weights are undefined; "
+                "check the padding mask or lengths (a sequence of length 0?)"
+            )
+        _checked_masks[id(given)] = given
     return scores.masked_fill(~mask, float("-inf")).softmax(axis=-1)
+
+
+_checked_masks: weakref.WeakValueDictionary[int, Tensor] = weakref.WeakValueDictionary()  # id -> mask
 
 
 def _check_boolean(mask: Tensor) -> None:

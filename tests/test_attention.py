@@ -350,6 +350,23 @@ def test_a_query_with_every_key_masked_is_an_error_not_nan(device: str) -> None:
         MultiHeadSelfAttention(4, 2, device=device)(keys, mask=padding_mask([3, 0], device=device))
 
 
+def test_each_mask_is_checked_once_so_a_decoder_does_not_wait_on_the_gpu_every_step(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    query, keys, values = batch_for("dot", "cpu", src_len=3)
+    mask = padding_mask([3, 2], device="cpu")
+    checks = []
+    any_of = mg.Tensor.any
+    monkeypatch.setattr(mg.Tensor, "any", lambda self, *args, **kwargs: checks.append(1) or any_of(self, *args,
+                                                                                                 **kwargs))
+    attention = Attention("dot")
+    first = attention(query, keys, values, mask=mask)[1]
+    for _ in range(3):  # the same mask again, as at every decoding step
+        np.testing.assert_array_equal(attention(query, keys, values, mask=mask)[1].numpy(), first.numpy())
+    assert len(checks) == 1
+    attention(query, keys, values, mask=padding_mask([3, 2], device="cpu"))  # a new mask is checked
+    assert len(checks) == 2
+
+
 # --- gradcheck of every module ----------------------------------------------------------------------
 
 
