@@ -102,6 +102,7 @@ class Function:
     and ``ctx.xp`` is the array module of their device.
     """
 
+    # _outputs: (the output array,) for one output; weak references to the output tensors for several
     __slots__ = ("inputs", "needs_input_grad", "xp", "_saved", "_outputs", "_hooks", "_retained", "_sequence",
                  "__dict__")
 
@@ -155,9 +156,10 @@ class Function:
         ctx.inputs = args
         ctx._hooks = ctx._retained = None
         ctx._sequence = next(_recorded)
-        output = Tensor(data, True, ctx)
-        ctx._outputs = (weakref.ref(output),)
-        return output
+        # One output: its array, not a weak reference to its tensor: an array is no work for
+        # Python's garbage collector, which otherwise revisits every node of a long graph.
+        ctx._outputs = (data,)
+        return Tensor(data, True, ctx)
 
     @classmethod
     def _apply_untracked(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -224,14 +226,21 @@ class Function:
                 if isinstance(t, Tensor) and t.data is array:
                     break
             else:
-                for ref in self._outputs:
-                    t = ref()
-                    if t is not None and t.data is array:
-                        break
-                else:
-                    t = Tensor(array) if backend.is_array(array) else array
+                t = self._output_tensor(array)
             tensors.append(t)
         return tuple(tensors)
+
+    def _output_tensor(self, array: Any) -> Any:
+        """The tensor for a saved ``array`` that is not an input: an output of this op, or a plain value."""
+        if len(self._outputs) == 1:
+            if array is self._outputs[0]:  # a tensor standing for the output: made by this op
+                return Tensor(array, True, self)
+        else:
+            for ref in self._outputs:
+                output = ref()
+                if output is not None and output.data is array:
+                    return output
+        return Tensor(array) if backend.is_array(array) else array
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
