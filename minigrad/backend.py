@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -282,3 +283,49 @@ def exp_may_overflow(xp: Any) -> Any:
     (CuPy does not warn, so there it is a no-op.)
     """
     return np.errstate(over="ignore") if xp is np or xp is strict_xp else contextlib.nullcontext()
+
+
+# --- reusing big host arrays ----------------------------------------------------------------------
+
+_POOL_MIN_BYTES = 1 << 20  # smaller arrays come from malloc's own free lists anyway
+_POOL_MAX_BYTES = 256 << 20  # free buffers beyond this are let go, the oldest first
+_pool: list[np.ndarray] = []  # byte buffers handed out before, the most recently used last
+
+
+def empty(xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:
+    """``xp.empty(shape, dtype)``, but on the CPU a big array may reuse memory handed out before
+    that nobody holds any more (no tensor, no view): memory that is already mapped.
+
+    A fresh multi-megabyte array costs a page fault per 4 KiB page the first time it is written,
+    several microseconds each on a virtual machine: about 10 ms for one LSTM layer's gates at
+    every training step. A buffer is reused for a request of at least half its size, and free
+    buffers past 256 MiB in all are dropped. CuPy keeps a memory pool of its own, so on a GPU
+    this is ``cupy.empty``.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    if xp is not np or nbytes < _POOL_MIN_BYTES:
+        return xp.empty(shape, dtype=dtype)
+    for i in range(len(_pool)):
+        buffer = _pool[i]
+        # held only by the pool, `buffer` and getrefcount's argument: no array uses it now
+        if nbytes <= buffer.nbytes <= 2 * nbytes and sys.getrefcount(buffer) == 3:
+            del _pool[i]
+            break
+    else:
+        buffer = np.empty(nbytes, dtype=np.uint8)
+    _pool.append(buffer)
+    _trim_pool()
+    return buffer[:nbytes].view(dtype).reshape(shape)
+
+
+def _trim_pool() -> None:
+    total = sum(buffer.nbytes for buffer in _pool)
+    i = 0
+    while total > _POOL_MAX_BYTES and i < len(_pool) - 1:  # never the one just handed out
+        buffer = _pool[i]
+        if sys.getrefcount(buffer) == 3:  # free: let it go
+            total -= buffer.nbytes
+            del _pool[i]
+        else:
+            i += 1

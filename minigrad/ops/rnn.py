@@ -70,15 +70,17 @@ class LSTMRecurrence(Function):
         x = x.reshape(steps * batch, features)
         # the input's share of every step's gates, x_t W_ihᵀ + b, in one matmul; each step then
         # adds h W_hhᵀ and activates its slice in place
-        gates = (x @ weight_ih.T).reshape(steps, batch, 4 * hidden)
+        # (big arrays from backend.empty: memory used by an earlier step, when nobody holds it now)
+        gates = backend.empty(xp, (steps, batch, 4 * hidden), x.dtype)
+        xp.matmul(x, weight_ih.T, out=gates.reshape(steps * batch, 4 * hidden))
         if bias is not None:
             gates += bias
-        hs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)  # hs[k]: the h that step k starts from
-        cs = xp.empty_like(hs)
-        tanh_cs = xp.empty((steps, batch, hidden), dtype=x.dtype)
+        hs = backend.empty(xp, (steps + 1, batch, hidden), x.dtype)  # hs[k]: the h that step k starts from
+        cs = backend.empty(xp, (steps + 1, batch, hidden), x.dtype)
+        tanh_cs = backend.empty(xp, (steps, batch, hidden), x.dtype)
         hs[0], cs[0] = h_0, c_0
         weight_hh_t = weight_hh.T
-        outputs = None if step_mask is None else xp.empty((steps, batch, hidden), dtype=x.dtype)
+        outputs = None if step_mask is None else backend.empty(xp, (steps, batch, hidden), x.dtype)
         for k in range(steps):
             a = gates[k]
             a += hs[k] @ weight_hh_t
@@ -122,7 +124,7 @@ class LSTMRecurrence(Function):
         _, _, offset = _gate_constants(xp, hidden, gates.dtype)
         d_outputs = d_outputs.data[::-1] if ctx.reverse else d_outputs.data  # in the order the steps ran
         dh, dc = d_h.data, d_c.data
-        d_gates = xp.empty_like(gates)  # dL/d(pre-activations)
+        d_gates = backend.empty(xp, gates.shape, gates.dtype)  # dL/d(pre-activations)
         derivative = xp.empty((batch, hidden4), dtype=gates.dtype)
         for k in reversed(range(steps)):
             a, tanh_c = gates[k], tanh_cs[k]
