@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from typing import Any
 
 import numpy as np
@@ -290,6 +291,7 @@ def exp_may_overflow(xp: Any) -> Any:
 _POOL_MIN_BYTES = 1 << 20  # smaller arrays come from malloc's own free lists anyway
 _POOL_MAX_BYTES = 256 << 20  # free buffers beyond this are let go, the oldest first
 _pool: list[np.ndarray] = []  # byte buffers handed out before, the most recently used last
+_pool_lock = threading.Lock()  # two threads must never get the same free buffer
 
 
 def empty(xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:
@@ -306,17 +308,18 @@ def empty(xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:
     nbytes = int(np.prod(shape)) * dtype.itemsize
     if xp is not np or nbytes < _POOL_MIN_BYTES:
         return xp.empty(shape, dtype=dtype)
-    for i in range(len(_pool)):
-        buffer = _pool[i]
-        # held only by the pool, `buffer` and getrefcount's argument: no array uses it now
-        if nbytes <= buffer.nbytes <= 2 * nbytes and sys.getrefcount(buffer) == 3:
-            del _pool[i]
-            break
-    else:
-        buffer = np.empty(nbytes, dtype=np.uint8)
-    _pool.append(buffer)
-    _trim_pool()
-    return buffer[:nbytes].view(dtype).reshape(shape)
+    with _pool_lock:
+        for i in range(len(_pool)):
+            buffer = _pool[i]
+            # held only by the pool, `buffer` and getrefcount's argument (CPython's count): no array uses it
+            if nbytes <= buffer.nbytes <= 2 * nbytes and sys.getrefcount(buffer) == 3:
+                del _pool[i]
+                break
+        else:
+            buffer = np.empty(nbytes, dtype=np.uint8)
+        _pool.append(buffer)
+        _trim_pool()
+        return buffer[:nbytes].view(dtype).reshape(shape)
 
 
 def _trim_pool() -> None:
