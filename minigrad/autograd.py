@@ -390,18 +390,11 @@ def _run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
                     parent_grad = _sum_to(parent_grad, parent.data.shape)
                 if parent_grad.data.dtype != parent.data.dtype:  # float32 + float64 sends float64 back
                     parent_grad = parent_grad.to(dtype=parent.dtype)  # a gradient has its tensor's dtype
-                parent_node = parent.grad_fn
-                if parent_node is None:
+                if parent.grad_fn is None:
                     accumulate_leaf(parent, parent_grad)
-                    continue
-                key = id(parent_node)
-                if len(parent_node._outputs) == 1:  # send(parent, parent_grad), inlined for speed
-                    grads[key] = grads[key] + parent_grad if key in grads else parent_grad
                 else:
                     send(parent, parent_grad)
-                if key not in queued:
-                    queued.add(key)
-                    heapq.heappush(queue, (-parent_node._sequence, parent_node))
+                    enqueue(parent.grad_fn)
     # Leaves last: each gets its whole gradient at once, through its hooks, as in PyTorch.
     with set_grad_enabled(create_graph):
         for leaf, grad in leaf_grads.values():

@@ -81,27 +81,27 @@ class LSTMRecurrence(Function):
         hs[0], cs[0] = h_0, c_0
         weight_hh_t = weight_hh.T
         outputs = None if step_mask is None else backend.empty(xp, (steps, batch, hidden), x.dtype)
-        for k in range(steps):
-            a = gates[k]
-            a += hs[k] @ weight_hh_t
-            with backend.exp_may_overflow(xp):  # e⁻ˣ = inf for x < -88 gives σ = 0, as it should
+        with backend.exp_may_overflow(xp):  # e⁻ˣ = inf for x < -88 gives σ = 0, as it should
+            for k in range(steps):
+                a = gates[k]
+                a += hs[k] @ weight_hh_t
                 a *= negated_scale
                 xp.exp(a, out=a)
-            a += 1
-            xp.divide(numerator, a, out=a)
-            a -= offset  # now σ(x) on i, f, o and tanh(x) on g
-            input_gate, forget_gate, candidate, output_gate = (a[:, j * hidden: (j + 1) * hidden] for j in range(4))
-            c = cs[k + 1]
-            xp.multiply(forget_gate, cs[k], out=c)
-            c += input_gate * candidate
-            xp.tanh(c, out=tanh_cs[k])
-            h = hs[k + 1]
-            xp.multiply(output_gate, tanh_cs[k], out=h)
-            if step_mask is not None:
-                real = step_mask[k]  # (batch, 1)
-                outputs[k] = xp.where(real, h, 0)
-                hs[k + 1] = xp.where(real, h, hs[k])  # padding: the state carries over
-                cs[k + 1] = xp.where(real, c, cs[k])
+                a += 1
+                xp.divide(numerator, a, out=a)
+                a -= offset  # now σ(x) on i, f, o and tanh(x) on g
+                input_gate, forget_gate, candidate, output_gate = (a[:, j * hidden: (j + 1) * hidden] for j in range(4))
+                c = cs[k + 1]
+                xp.multiply(forget_gate, cs[k], out=c)
+                c += input_gate * candidate
+                xp.tanh(c, out=tanh_cs[k])
+                h = hs[k + 1]
+                xp.multiply(output_gate, tanh_cs[k], out=h)
+                if step_mask is not None:
+                    real = step_mask[k]  # (batch, 1)
+                    outputs[k] = xp.where(real, h, 0)
+                    hs[k + 1] = xp.where(real, h, hs[k])  # padding: the state carries over
+                    cs[k + 1] = xp.where(real, c, cs[k])
         if outputs is None:  # every output is the state: a view, no copy
             outputs = hs[1:]
         ctx.reverse = reverse
