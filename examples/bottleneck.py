@@ -87,8 +87,8 @@ def gradient_paths(model: Seq2Seq, corpus: Corpus, pairs: list[tuple[str, str]])
     from models.decoder import Memory  # noqa: PLC0415 - the decoder's input type
 
     logits, _ = model.decoder(batch.target_in, Memory(states, final, mask))
-    loss = mg.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch.target_out.reshape(-1),
-                                       ignore_index=0)
+    loss = mg.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch.target_out.reshape(-1),
+                                          ignore_index=0)
     loss.backward()
     norms = (embedded.grad * embedded.grad).sum(axis=-1).sqrt()  # (batch, src_len)
     return norms.mean(axis=0).tolist()

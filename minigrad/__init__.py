@@ -8,7 +8,7 @@ tensor([2., 4.], dtype=float32)
 """
 
 from minigrad import functional, nn
-from minigrad.autograd import Function, backward, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.autograd import Function, backward, grad
 from minigrad.backend import (
     Device,
     DeviceError,
@@ -24,6 +24,7 @@ from minigrad.backend import (
     set_default_device,
     set_num_threads,
 )
+from minigrad.creation import arange, full, manual_seed, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from minigrad.functional import (
     abs,
     cat,
@@ -56,8 +57,9 @@ from minigrad.functional import (
     unsqueeze,
     where,
 )
+from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from minigrad.tensor import Tensor, arange, full, manual_seed, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+from minigrad.tensor import Tensor
 
 __version__ = "0.1.0"
 
@@ -72,7 +74,7 @@ __all__ = [
     "where", "zeros", "zeros_like",
 ]
 
-from minigrad import optim  # optimizers and checkpoints sit above the engine
+from minigrad import optim, viz  # optimizers, drawings (Module.draw) and checkpoints sit above the engine
 from minigrad.serialization import CheckpointError, load, load_config, save
 
-__all__ += ["CheckpointError", "load", "load_config", "optim", "save"]
+__all__ += ["CheckpointError", "load", "load_config", "optim", "save", "viz"]

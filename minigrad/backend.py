@@ -15,10 +15,7 @@ Everything above this module asks a :class:`Device` for its array module
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
-import threading
 from typing import Any
 
 import numpy as np
@@ -212,6 +209,14 @@ def array_module(array: Any) -> Any:
     return xp if xp is not None else device_of(array).xp
 
 
+def array_module_of(array: Any) -> Any:
+    """``array_module(array)``, and the default device's module for None (an op given no tensor)."""
+    xp = ARRAY_MODULES.get(type(array))
+    if xp is not None:
+        return xp
+    return default_device().xp if array is None else array_module(array)
+
+
 def scatter_add(target: Any, index: Any, values: Any) -> None:
     """``target[index] += values`` in place, adding repeated indices up."""
     device_of(target).scatter_add(target, index, values)
@@ -276,59 +281,3 @@ def set_num_threads(threads: int) -> None:
 def get_num_threads() -> int:
     """The number of threads BLAS uses (the largest, if NumPy has loaded several BLAS libraries)."""
     return max((info["num_threads"] for info in _blas_controller().info()), default=1)
-
-
-def exp_may_overflow(xp: Any) -> Any:
-    """A block in which ``exp`` overflowing to inf is intended: NumPy's warning about it is silenced.
-
-    (CuPy does not warn, so there it is a no-op.)
-    """
-    return np.errstate(over="ignore") if xp is np or xp is strict_xp else contextlib.nullcontext()
-
-
-# --- reusing big host arrays ----------------------------------------------------------------------
-
-_POOL_MIN_BYTES = 1 << 20  # smaller arrays come from malloc's own free lists anyway
-_POOL_MAX_BYTES = 256 << 20  # free buffers beyond this are let go, the oldest first
-_pool: list[np.ndarray] = []  # byte buffers handed out before, the most recently used last
-_pool_lock = threading.Lock()  # two threads must never get the same free buffer
-
-
-def empty(xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:
-    """``xp.empty(shape, dtype)``, but on the CPU a big array may reuse memory handed out before
-    that nobody holds any more (no tensor, no view): memory that is already mapped.
-
-    A fresh multi-megabyte array costs a page fault per 4 KiB page the first time it is written,
-    several microseconds each on a virtual machine: about 10 ms for one LSTM layer's gates at
-    every training step. A buffer is reused for a request of at least half its size, and free
-    buffers past 256 MiB in all are dropped. CuPy keeps a memory pool of its own, so on a GPU
-    this is ``cupy.empty``.
-    """
-    dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape)) * dtype.itemsize
-    if xp is not np or nbytes < _POOL_MIN_BYTES:
-        return xp.empty(shape, dtype=dtype)
-    with _pool_lock:
-        for i in range(len(_pool)):
-            buffer = _pool[i]
-            # held only by the pool, `buffer` and getrefcount's argument (CPython's count): no array uses it
-            if nbytes <= buffer.nbytes <= 2 * nbytes and sys.getrefcount(buffer) == 3:
-                del _pool[i]
-                break
-        else:
-            buffer = np.empty(nbytes, dtype=np.uint8)
-        _pool.append(buffer)
-        _trim_pool()
-        return buffer[:nbytes].view(dtype).reshape(shape)
-
-
-def _trim_pool() -> None:
-    total = sum(buffer.nbytes for buffer in _pool)
-    i = 0
-    while total > _POOL_MAX_BYTES and i < len(_pool) - 1:  # never the one just handed out
-        buffer = _pool[i]
-        if sys.getrefcount(buffer) == 3:  # free: let it go
-            total -= buffer.nbytes
-            del _pool[i]
-        else:
-            i += 1

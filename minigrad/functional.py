@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from minigrad import backend
-from minigrad.autograd import Function, no_grad
+from minigrad.autograd import Function
+from minigrad.grad_mode import is_grad_enabled, no_grad
 from minigrad.ops.elementwise import (
     Abs,
     Add,
@@ -577,8 +578,6 @@ def all(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa
 
 def _inplace(op: Any, name: str) -> Any:
     def method(self: Tensor, other: Any) -> Tensor:
-        from minigrad.autograd import is_grad_enabled  # noqa: PLC0415
-
         if self.requires_grad and (is_grad_enabled() or not self.is_leaf):
             raise RuntimeError(
                 f"{name}: an in-place op on a tensor that requires grad would corrupt the graph; "
@@ -615,6 +614,9 @@ _METHODS = {
     "swapaxes": swapaxes, "broadcast_to": broadcast_to, "expand": expand,
     "squeeze": squeeze, "unsqueeze": unsqueeze, "split": split, "chunk": chunk, "unbind": unbind,
     "masked_fill": masked_fill,
+    "to": to, "cpu": lambda x: to(x, "cpu"), "cuda": lambda x, index=0: to(x, f"cuda:{index}"),
+    "float": lambda x: to(x, dtype=backend.float32), "double": lambda x: to(x, dtype=backend.float64),
+    "long": lambda x: to(x, dtype=backend.int64),
 }
 for _name, _function in _METHODS.items():
     setattr(Tensor, _name, _function)
@@ -635,4 +637,3 @@ Tensor.__int__ = lambda self: int(self.item())
 Tensor.any, Tensor.all = any, all
 Tensor.__and__, Tensor.__or__, Tensor.__xor__ = logical_and, logical_or, logical_xor
 Tensor.__invert__ = logical_not
-from minigrad.losses import cross_entropy, mse_loss, nll_loss  # noqa: E402,F401

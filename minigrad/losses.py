@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from minigrad.tensor import Tensor, arange, tensor
+from minigrad.creation import arange, tensor
+from minigrad.tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
 

@@ -3,19 +3,23 @@
 A tensor made by an op remembers the op in ``grad_fn`` (a :class:`~minigrad.autograd.Function`
 instance that holds the op's inputs and whatever it saved for backward). Following
 ``grad_fn`` from tensor to inputs to their ``grad_fn`` walks the computation graph
-backwards, which is exactly what :meth:`Tensor.backward` does.
+backwards, which is exactly what :meth:`Tensor.backward` does: the second half of this file.
 
-The ops themselves (``+``, ``@``, ``tanh``, ``sum``, ...) are attached to this class by
-:mod:`minigrad.functional`, so this file holds only what a tensor *is*.
+The ops themselves (``+``, ``@``, ``tanh``, ``sum``, ``to``, ...) are attached to this class by
+:mod:`minigrad.functional`, and the factories (``tensor``, ``zeros``, ...) are in
+:mod:`minigrad.creation`, so this file holds only what a tensor *is* and how its gradient
+flows back.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from minigrad import backend
 from minigrad.backend import Device
+from minigrad.grad_mode import set_grad_enabled
 
 
 class Tensor:
@@ -110,37 +114,16 @@ class Tensor:
     def tolist(self) -> Any:
         return self.numpy().tolist()
 
-    def to(self, device: str | Device | None = None, dtype: Any = None) -> Tensor:
-        """This tensor on another device and/or with another dtype; differentiable."""
-        from minigrad.functional import to  # noqa: PLC0415 - ops sit above this module
-
-        return to(self, device=device, dtype=dtype)
-
-    def cpu(self) -> Tensor:
-        return self.to("cpu")
-
-    def cuda(self, index: int = 0) -> Tensor:
-        return self.to(f"cuda:{index}")
-
-    def float(self) -> Tensor:
-        return self.to(dtype=backend.float32)
-
-    def double(self) -> Tensor:
-        return self.to(dtype=backend.float64)
-
-    def long(self) -> Tensor:
-        return self.to(dtype=backend.int64)
-
     # --- gradients --------------------------------------------------------------
     def backward(self, grad: Tensor | Any = None, retain_graph: bool = False,
                  create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         ``grad`` is d(loss)/d(self); it may be left out only when ``self`` is a scalar.
+        ``retain_graph`` keeps the saved values for another backward; ``create_graph``
+        records the backward's own ops, for gradients of gradients.
         """
-        from minigrad.autograd import backward  # noqa: PLC0415 - autograd sits above this module
-
-        backward([self], None if grad is None else [grad], retain_graph, create_graph)
+        run_backward([self], [grad], retain_graph or create_graph, create_graph)
 
     def retain_grad(self) -> None:
         """Keep the gradient that reaches this non-leaf tensor in ``.grad`` (leaves keep it anyway)."""
@@ -169,91 +152,137 @@ class Tensor:
         self.grad = None
 
 
-def _tensor_data(data: Any, dtype: Any, device: Device) -> Any:
-    if isinstance(data, Tensor):
-        data = data.data
-    elif isinstance(data, (list, tuple)) and any(isinstance(item, Tensor) for item in data):
-        data = [item.numpy() if isinstance(item, Tensor) else item for item in data]
-    if dtype is None and not backend.is_array(data):
-        # Python floats become float32 (not NumPy's float64); ints stay int64, bools bool.
-        probe = backend.to_host(data)
-        dtype = backend.default_float if probe.dtype.kind == "f" else probe.dtype
-    return device.asarray(data, dtype=dtype)
+# --- the backward pass: a seed, a walk and a delivery to the leaves --------------------------------
 
 
-def tensor(data: Any, dtype: Any = None, device: str | Device | None = None,
-           requires_grad: bool = False) -> Tensor:
-    """A new leaf tensor holding a copy of ``data`` (a number, nested list, or array)."""
-    array = _tensor_data(data, dtype, backend.get_device(device))
-    if array is data or (isinstance(data, Tensor) and array is data.data):
-        array = array.copy()
-    result = Tensor(array)
-    result.requires_grad = requires_grad
-    return result
+def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool, create_graph: bool,
+                 inputs: Sequence[Tensor] | None = None) -> list[Tensor | None] | None:
+    """Send d(loss)/d(root) for each root back through the graph, to the leaves.
+
+    Each leaf that requires grad gets d(loss)/d(leaf) added to its ``.grad``. With ``inputs``
+    (as :func:`minigrad.grad` calls it), the gradients of those tensors are returned instead,
+    and no ``.grad`` is touched.
+    """
+    walk = _Walk(create_graph, inputs)
+    with set_grad_enabled(create_graph):  # the backward's own ops are recorded only for create_graph
+        for root, grad in zip(roots, root_grads):  # the seed: d(root)/d(root) = 1 unless told otherwise
+            walk.send(root, _seed(root, grad))
+        # The walk. The heap gives the most recently recorded op first; an op is recorded after
+        # the ops that made its inputs, so when a node comes out, every node that sends it a
+        # gradient has already sent it, and its gradient is complete.
+        while walk.queue:
+            node = heapq.heappop(walk.queue)[1]
+            input_grads = type(node).backward(node, *walk.arrived(node))
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            if len(input_grads) != len(node.inputs):
+                raise RuntimeError(
+                    f"{type(node).__name__}.backward returned {len(input_grads)} gradient(s) for "
+                    f"{len(node.inputs)} input(s); return one per input (None where there is none)"
+                )
+            if not retain_graph:
+                node._saved = None  # the op's saved values are freed: a second backward says so
+            for tensor, needs_grad, grad in zip(node.inputs, node.needs_input_grad, input_grads):
+                if needs_grad and grad is not None:
+                    walk.send(tensor, grad)
+        return walk.deliver()
 
 
-def _shape(shape: Sequence[Any]) -> tuple[int, ...]:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return tuple(int(n) for n in shape)
+def _seed(root: Tensor, grad: Any) -> Tensor:
+    """The gradient that starts the walk: ``grad`` as a tensor shaped like ``root``, or 1 for a scalar."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no grad_fn; did an input set "
+            "requires_grad=True, and was the graph recorded outside no_grad()?"
+        )
+    if grad is None:
+        if root.size != 1:
+            raise RuntimeError(
+                f"backward: the output has shape {root.shape}, not a single value; pass grad= "
+                "(dL/doutput, same shape) or reduce it first, e.g. with .sum()"
+            )
+        return Tensor(root.device.xp.ones(root.shape, dtype=root.dtype))
+    if not isinstance(grad, Tensor):
+        grad = Tensor(root.device.asarray(grad, dtype=root.dtype))
+    if grad.shape != root.shape:
+        raise ValueError(f"backward: the gradient has shape {grad.shape} but the output has shape {root.shape}")
+    return grad
 
 
-def _factory(fill: Callable[[Device, tuple[int, ...], Any], Any], doc: str) -> Callable[..., Tensor]:
-    def make(*shape: Any, dtype: Any = None, device: str | Device | None = None,
-             requires_grad: bool = False) -> Tensor:
-        where = backend.get_device(device)
-        result = Tensor(fill(where, _shape(shape), dtype or backend.default_float))
-        result.requires_grad = requires_grad
-        return result
+class _Walk:
+    """One backward pass: the gradients on their way, and the nodes that wait for them."""
 
-    make.__doc__ = doc
-    return make
+    def __init__(self, create_graph: bool, inputs: Sequence[Tensor] | None) -> None:
+        self.create_graph = create_graph
+        self.grads: dict[int, list[Tensor | None]] = {}  # id(node) -> gradient of each output so far
+        self.leaves: dict[int, tuple[Tensor, Tensor]] = {}  # id(leaf) -> (leaf, its gradient so far)
+        self.queue: list[tuple[int, Any]] = []  # (-recording number, node): nodes with a gradient
+        # minigrad.grad's inputs, by where their gradient is found: None until it arrives
+        self.wanted = None if inputs is None else {_place(t): None for t in inputs}
+
+    def send(self, tensor: Tensor, grad: Tensor) -> None:
+        """Add ``grad`` to the gradient that has reached ``tensor`` so far."""
+        if grad.shape != tensor.shape:
+            grad = _sum_to(grad, tensor.shape)
+        if grad.dtype != tensor.dtype:  # float32 + float64 sends float64 back: a gradient has its tensor's dtype
+            grad = grad.to(dtype=tensor.dtype)
+        node = tensor.grad_fn
+        if node is None:  # a leaf: it waits for the delivery (unless minigrad.grad did not ask for it)
+            if self.wanted is None or (id(tensor), 0) in self.wanted:
+                so_far = self.leaves.get(id(tensor))
+                self.leaves[id(tensor)] = (tensor, grad if so_far is None else so_far[1] + grad)
+            return
+        slots = self.grads.get(id(node))
+        if slots is None:  # the first gradient for this node: it joins the queue
+            slots = self.grads[id(node)] = [None] * len(node._outputs)
+            heapq.heappush(self.queue, (-node._sequence, node))
+        i = node.output_index(tensor)
+        slots[i] = grad if slots[i] is None else slots[i] + grad
+
+    def arrived(self, node: Any) -> list[Tensor]:
+        """The complete gradients of ``node``'s outputs, each through that output's hooks."""
+        grads = self.grads.pop(id(node))
+        for i, grad in enumerate(grads):
+            if grad is None:  # an output that nothing used: its gradient is zero
+                grad = Tensor(node.xp.zeros(node._outputs[i].shape, dtype=node._outputs[i].dtype))
+            hooks = node._hooks and node._hooks.get(i)
+            retained = node._retained and node._retained.get(i)
+            grads[i] = self.finish(grad, hooks, retained and retained(), (id(node), i))
+        return grads
+
+    def deliver(self) -> list[Tensor | None] | None:
+        """Leaves last: each gets its whole gradient at once, through its hooks, as in PyTorch."""
+        for leaf, grad in self.leaves.values():
+            self.finish(grad, leaf._hooks, leaf if self.wanted is None else None, (id(leaf), 0))
+        return None if self.wanted is None else list(self.wanted.values())
+
+    def finish(self, grad: Tensor, hooks: list[Callable] | None, keep: Tensor | None,
+               place: tuple[int, int]) -> Tensor:
+        """One tensor's whole gradient: its hooks may replace it, then ``keep.grad`` adds it up
+        (a leaf, or a tensor that called ``retain_grad``) and ``minigrad.grad`` takes it if asked."""
+        for hook in list(hooks or ()):
+            replaced = hook(grad)
+            if replaced is not None:
+                grad = replaced
+        if keep is not None:  # without create_graph, a copy: the same array may go to other tensors too
+            mine = grad if self.create_graph else Tensor(grad.data.copy())
+            keep.grad = mine if keep.grad is None else keep.grad + mine
+        if self.wanted is not None and place in self.wanted:
+            self.wanted[place] = grad
+        return grad
 
 
-zeros = _factory(lambda d, shape, dtype: d.xp.zeros(shape, dtype=dtype), "A tensor of zeros.")
-ones = _factory(lambda d, shape, dtype: d.xp.ones(shape, dtype=dtype), "A tensor of ones.")
-randn = _factory(lambda d, shape, dtype: d.randn(shape, dtype),
-                 "Samples from N(0, 1), from the device's seeded stream (see manual_seed).")
-rand = _factory(lambda d, shape, dtype: d.rand(shape, dtype),
-                "Samples from U[0, 1), from the device's seeded stream (see manual_seed).")
-for _f, _n in ((zeros, "zeros"), (ones, "ones"), (randn, "randn"), (rand, "rand")):
-    _f.__name__ = _f.__qualname__ = _n
+def _place(t: Tensor) -> tuple[int, int]:
+    """Where ``t``'s gradient is found in a walk: (its node, which output), or (the leaf, 0)."""
+    return (id(t), 0) if t.grad_fn is None else (id(t.grad_fn), t.grad_fn.output_index(t))
 
 
-def full(shape: Sequence[int] | int, fill_value: float, dtype: Any = None,
-         device: str | Device | None = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ``shape`` filled with ``fill_value`` (float32 unless ``dtype`` says otherwise)."""
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    if dtype is None:
-        dtype = backend.default_float if isinstance(fill_value, float) else backend.to_host(fill_value).dtype
-    where = backend.get_device(device)
-    result = Tensor(where.xp.full(shape, fill_value, dtype=dtype))
-    result.requires_grad = requires_grad
-    return result
+def _sum_to(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Undo broadcasting: sum ``grad`` down to ``shape``. The only place this happens."""
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
-def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
-           device: str | Device | None = None, requires_grad: bool = False) -> Tensor:
-    """Evenly spaced values in [start, stop), as ``numpy.arange`` (float32 for float arguments)."""
-    if stop is None:
-        start, stop = 0, start
-    if dtype is None:
-        floats = any(isinstance(v, float) for v in (start, stop, step))
-        dtype = backend.default_float if floats else backend.int64
-    where = backend.get_device(device)
-    result = Tensor(where.xp.arange(start, stop, step, dtype=dtype))
-    result.requires_grad = requires_grad
-    return result
-
-
-def zeros_like(other: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return zeros(other.shape, dtype=dtype or other.dtype, device=other.device, requires_grad=requires_grad)
-
-
-def ones_like(other: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return ones(other.shape, dtype=dtype or other.dtype, device=other.device, requires_grad=requires_grad)
-
-
-def manual_seed(seed: int) -> None:
-    """Seed every device's random stream: the same seed on the same device gives the same numbers."""
-    backend.seed_all(seed)

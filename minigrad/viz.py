@@ -21,17 +21,15 @@ import functools
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from minigrad import backend
-from minigrad.autograd import Function, enable_grad
-from minigrad.nn.module import Parameter
+from minigrad.autograd import Function
+from minigrad.grad_mode import enable_grad
+from minigrad.nn.module import Module, Parameter
 from minigrad.tensor import Tensor
-
-if TYPE_CHECKING:
-    from minigrad.nn.module import Module
 
 __all__ = ["Drawing", "GraphvizNotFoundError", "draw_graph", "draw_module", "to_dot", "trace_modules"]
 
@@ -523,3 +521,16 @@ def draw_module(model: Module, example_inputs: Any, path: str | Path | None = No
     options.setdefault("group_by_module", True)
     options.setdefault("module", model)
     return draw_graph(output, path, **options)
+
+
+def _draw(self: Module, example_inputs: Any, path: str | Path | None = None, **options: Any) -> Drawing:
+    """Draw the graph of one forward pass on ``example_inputs``, one cluster per submodule.
+
+    ``example_inputs`` is a tensor, or a tuple of the forward's arguments. Returns a
+    :class:`Drawing` (it shows itself in Jupyter); writes ``path`` if given. ``options`` are
+    those of :func:`draw_graph` (``format``, ``show_values``, ...).
+    """
+    return draw_module(self, example_inputs, path, **options)
+
+
+Module.draw = _draw  # viz sits above nn: it gives every Module its draw method, as functional gives Tensor its ops

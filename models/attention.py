@@ -14,11 +14,9 @@ Everything is batched: queries are ``(batch, tgt_len, query_size)``, keys and va
 from __future__ import annotations
 
 import math
-import weakref
 
 import minigrad as mg
-from minigrad import nn
-from minigrad.tensor import Tensor
+from minigrad import Tensor, nn
 
 # --- score functions: (batch, tgt_len, query_size), (batch, src_len, key_size) -> (batch, tgt_len, src_len)
 
@@ -114,6 +112,9 @@ def make_score(score: str, query_size: int, key_size: int, attention_size: int |
 def padding_mask(lengths: list[int] | Tensor, max_len: int | None = None, device: str | None = None) -> Tensor:
     """(batch, max_len) booleans, True at the real tokens of each sequence and False at its padding."""
     lengths = lengths.tolist() if isinstance(lengths, Tensor) else list(lengths)
+    if any(n < 1 for n in lengths):
+        raise ValueError(f"padding_mask: lengths {lengths} include 0: that sequence would have every key masked, "
+                         "so attention over it is undefined")
     max_len = max(lengths) if max_len is None else max_len
     positions = mg.arange(max_len, device=device)
     return positions.unsqueeze(0) < mg.tensor(lengths, device=device).unsqueeze(1)
@@ -129,29 +130,31 @@ def causal_mask(length: int, device: str | None = None) -> Tensor:
     return (positions.unsqueeze(1) >= positions.unsqueeze(0)).unsqueeze(0)
 
 
-def masked_softmax(scores: Tensor, mask: Tensor | None) -> Tensor:
-    """Attention weights: softmax over the last axis, with weight exactly 0 where ``mask`` is False.
+def check_mask(mask: Tensor) -> Tensor:
+    """``mask``, once it is known that every query keeps at least one key; else a clear error.
 
-    ``mask`` broadcasts against ``scores``. A 2-D mask is a ``(batch, src_len)`` padding mask,
-    read as ``(batch, 1, src_len)``; a mask per query is 3-D, ``(batch or 1, tgt_len, src_len)``
-    (as :func:`causal_mask` gives). A query with nothing left to attend to is an error, not NaN.
+    (A query with every key masked would get weights 0/0 = NaN.) Reading the answer brings it to
+    the host, which on a GPU waits for all queued work, so this runs once where a batch's mask is
+    made (``Seq2Seq.encode``, self-attention's forward), not in :func:`masked_softmax`, which a
+    decoder runs at every step.
+    """
+    _check_boolean(mask)
+    if not mask.any(axis=-1).all():
+        raise ValueError(
+            "attention: some query has every key masked out, so its weights are undefined; "
+            "check the padding mask or lengths (a sequence of length 0?)"
+        )
+    return mask
+
+
+def masked_softmax(scores: Tensor, mask: Tensor | None) -> Tensor:
+    """Attention weights α_ij = softmax_j(e_ij) over the keys, with α_ij = 0 exactly where ``mask`` is False.
+
+    ``mask`` broadcasts against ``scores``; a masked score becomes -inf, and e^-inf = 0.
     """
     if mask is None:
         return scores.softmax(axis=-1)
-    given, mask = mask, _broadcastable_mask(mask, scores)
-    if _checked_masks.get(id(given)) is not given:
-        # Reading the answer brings it to the host: on a GPU, a wait for all queued work. A decoder
-        # passes the same padding mask at every step, so each mask is checked once.
-        if not mask.any(axis=-1).all():
-            raise ValueError(
-                "attention: some query has every key masked out, so its weights are undefined; "
-                "check the padding mask or lengths (a sequence of length 0?)"
-            )
-        _checked_masks[id(given)] = given
     return scores.masked_fill(~mask, float("-inf")).softmax(axis=-1)
-
-
-_checked_masks: weakref.WeakValueDictionary[int, Tensor] = weakref.WeakValueDictionary()  # id -> mask
 
 
 def _check_boolean(mask: Tensor) -> None:
@@ -187,6 +190,11 @@ class Attention(nn.Module):
     ``context = weights @ values``. Queries ``(batch, tgt_len, query_size)`` give weights
     ``(batch, tgt_len, src_len)``; a single query ``(batch, query_size)`` gives
     ``(batch, src_len)``.
+
+    ``mask`` (True = attend) is a padding mask ``(batch, src_len)``, the same keys hidden from
+    every query, or a mask per query ``(batch or 1, tgt_len, src_len)`` (as :func:`causal_mask`
+    gives). Every query must keep a key: :func:`padding_mask` and ``Seq2Seq`` make sure of it
+    (:func:`check_mask` checks a mask of your own).
     """
 
     def __init__(self, score: str = "dot", query_size: int | None = None, key_size: int | None = None,
@@ -206,7 +214,7 @@ class Attention(nn.Module):
             query = query.unsqueeze(1)  # (batch, 1, query_size)
         self._check(query, keys, values)
         scores = self.score(query, keys)  # (batch, tgt_len, src_len)
-        weights = masked_softmax(scores, mask)
+        weights = masked_softmax(scores, None if mask is None else _broadcastable_mask(mask, scores))
         context = weights @ values  # (batch, tgt_len, value_size)
         if single:
             return context.squeeze(1), weights.squeeze(1)
@@ -272,7 +280,7 @@ class MultiHeadSelfAttention(nn.Module):
             if mask.shape != (batch, length):
                 raise ValueError(f"self-attention: the padding mask must be (batch, len) = {(batch, length)}, "
                                  f"not {mask.shape}")
-            padding = mask.reshape(batch, 1, 1, length)
+            padding = check_mask(mask).reshape(batch, 1, 1, length)
             allowed = padding if allowed is None else (allowed & padding)
         weights = masked_softmax(scores, allowed)
         context = (weights @ values).swapaxes(1, 2).reshape(batch, length, self.embed_dim)

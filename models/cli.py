@@ -13,11 +13,11 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from minigrad.backend import DeviceError, set_num_threads
-from minigrad.serialization import CheckpointError
+from minigrad import CheckpointError, DeviceError, set_num_threads
 from models.attention import SCORES
 from models.data import TASKS, DataError, read_tsv, tokenize
 from models.decoder import DECODERS
+from models.seq2seq import LSTM_PATHS
 from models.training import (
     TrainConfig,
     Trainer,
@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--examples", type=int, default=5, help="test translations to print at the end")
     train.add_argument("--no-bucket", dest="bucket", action="store_false", default=None,
                        help="batch random sentences together, not sentences of about one length")
+    train.add_argument("--lstm", choices=LSTM_PATHS, help="run the LSTMs composed from the basic ops (what a learner "
+                       "reads and draws) or fused into one op per layer (minigrad.fast: the same numbers, faster; the "
+                       "default)")
     train.add_argument("--threads", type=_at_least_one, help="CPU threads for matmuls (default: all cores; on a busy "
                        "machine fewer can be faster)")
 

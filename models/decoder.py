@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import minigrad as mg
-from minigrad import nn
-from minigrad.tensor import Tensor
+from minigrad import Tensor, nn
 from models.attention import Attention
 from models.data import PAD_ID
 
@@ -43,13 +42,13 @@ class Decoder(nn.Module):
     uses_attention = True
 
     def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, lstm_input_size: int,
-                 num_layers: int = 1, dropout: float = 0.0, device: str | None = None) -> None:
+                 num_layers: int = 1, dropout: float = 0.0, device: str | None = None, fused: bool = False) -> None:
         super().__init__()
         self.vocab_size, self.hidden_size, self.num_layers = vocab_size, hidden_size, num_layers
         self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=PAD_ID, device=device)
         self.dropout = nn.Dropout(dropout)
         self.lstm = nn.LSTM(lstm_input_size, hidden_size, num_layers=num_layers, dropout=dropout,
-                            batch_first=True, device=device)
+                            batch_first=True, device=device, fused=fused)
 
     def start(self, memory: Memory) -> DecoderState:
         """The state before the first step: the encoder's final state."""
@@ -90,8 +89,8 @@ class PlainDecoder(Decoder):
     uses_attention = False
 
     def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, num_layers: int = 1,
-                 dropout: float = 0.0, device: str | None = None) -> None:
-        super().__init__(vocab_size, embed_size, hidden_size, embed_size, num_layers, dropout, device)
+                 dropout: float = 0.0, device: str | None = None, fused: bool = False) -> None:
+        super().__init__(vocab_size, embed_size, hidden_size, embed_size, num_layers, dropout, device, fused)
         self.output = nn.Linear(hidden_size, vocab_size, device=device)
 
     def forward(self, target_in: Tensor, memory: Memory) -> tuple[Tensor, None]:
@@ -117,9 +116,9 @@ class LuongDecoder(Decoder):
 
     def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, encoder_size: int,
                  score: str = "dot", input_feeding: bool = False, num_layers: int = 1,
-                 dropout: float = 0.0, device: str | None = None) -> None:
+                 dropout: float = 0.0, device: str | None = None, fused: bool = False) -> None:
         lstm_input = embed_size + (hidden_size if input_feeding else 0)
-        super().__init__(vocab_size, embed_size, hidden_size, lstm_input, num_layers, dropout, device)
+        super().__init__(vocab_size, embed_size, hidden_size, lstm_input, num_layers, dropout, device, fused)
         self.input_feeding = input_feeding
         self.attention = Attention(score, query_size=hidden_size, key_size=encoder_size, device=device)
         self.combine = nn.Linear(encoder_size + hidden_size, hidden_size, bias=False, device=device)  # W_c
@@ -166,8 +165,9 @@ class BahdanauDecoder(Decoder):
 
     def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, encoder_size: int,
                  score: str = "additive", num_layers: int = 1, dropout: float = 0.0,
-                 device: str | None = None) -> None:
-        super().__init__(vocab_size, embed_size, hidden_size, embed_size + encoder_size, num_layers, dropout, device)
+                 device: str | None = None, fused: bool = False) -> None:
+        super().__init__(vocab_size, embed_size, hidden_size, embed_size + encoder_size, num_layers, dropout, device,
+                         fused)
         self.attention = Attention(score, query_size=hidden_size, key_size=encoder_size, device=device)
         self.output = nn.Linear(encoder_size + hidden_size, vocab_size, device=device)
 

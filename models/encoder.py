@@ -6,8 +6,7 @@ an attention decoder also reads every hᵢ, so the encoder returns both.
 
 from __future__ import annotations
 
-from minigrad import nn
-from minigrad.tensor import Tensor
+from minigrad import Tensor, nn
 from models.data import PAD_ID
 
 State = tuple[Tensor, Tensor]
@@ -16,19 +15,23 @@ State = tuple[Tensor, Tensor]
 class Encoder(nn.Module):
     """Embedding → LSTM (optionally bidirectional).
 
+    ``fused=True`` runs the LSTM as one op per layer (``minigrad.fast``), for speed; the default
+    composes it from the basic ops, so that what a learner draws and reads is what runs.
+
     ``forward(source, mask)`` returns ``(states, (h, c))``: ``states`` is (batch, src_len, size)
     with ``size = hidden_size`` (or ``2·hidden_size`` if bidirectional), zero at padding; ``(h, c)``
     are (num_layers, batch, hidden_size), the two directions merged by a learned bridge.
     """
 
     def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, num_layers: int = 1,
-                 bidirectional: bool = False, dropout: float = 0.0, device: str | None = None) -> None:
+                 bidirectional: bool = False, dropout: float = 0.0, device: str | None = None,
+                 fused: bool = False) -> None:
         super().__init__()
         self.hidden_size, self.num_layers, self.bidirectional = hidden_size, num_layers, bidirectional
         self.output_size = hidden_size * (2 if bidirectional else 1)
         self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=PAD_ID, device=device)
         self.lstm = nn.LSTM(embed_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
-                            dropout=dropout, batch_first=True, device=device)
+                            dropout=dropout, batch_first=True, device=device, fused=fused)
         if bidirectional:
             self.bridge_h = nn.Linear(2 * hidden_size, hidden_size, device=device)
             self.bridge_c = nn.Linear(2 * hidden_size, hidden_size, device=device)

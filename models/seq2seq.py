@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import heapq
-import math
 from dataclasses import dataclass
 
 import minigrad as mg
-import minigrad.functional as F
-from minigrad import nn
-from minigrad.tensor import Tensor
+from minigrad import Tensor, nn
+from models.attention import check_mask
 from models.data import BOS_ID, EOS_ID, PAD_ID
 from models.decoder import BahdanauDecoder, Decoder, LuongDecoder, Memory, PlainDecoder
 from models.encoder import Encoder
+
+LSTM_PATHS = ("composed", "fused")  # how the encoder and decoder run their LSTMs
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Seq2Seq(nn.Module):
         """Run the encoder over padded source ids (batch, src_len)."""
         mask = source != PAD_ID  # (batch, src_len), True at real tokens
         states, final = self.encoder(source, mask=mask)
-        return Memory(states, final, mask)
+        return Memory(states, final, check_mask(mask))  # checked once per batch, not at every decoding step
 
     def forward(self, source: Tensor, target_in: Tensor) -> tuple[Tensor, Tensor | None]:
         """Teacher forcing: logits (batch, tgt_len, vocab) and attention weights (batch, tgt_len, src_len)."""
@@ -44,7 +44,8 @@ class Seq2Seq(nn.Module):
     def loss(self, source: Tensor, target_in: Tensor, target_out: Tensor) -> Tensor:
         """Mean cross-entropy over the real target tokens (padding is ignored)."""
         logits, _ = self(source, target_in)
-        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target_out.reshape(-1), ignore_index=PAD_ID)
+        return mg.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target_out.reshape(-1),
+                                              ignore_index=PAD_ID)
 
     @mg.no_grad()
     def greedy(self, source: Tensor, max_len: int = 50) -> list[Translation]:
@@ -134,24 +135,26 @@ class Seq2Seq(nn.Module):
 def build_model(source_vocab: int, target_vocab: int, decoder: str = "luong", score: str | None = None,
                 embed_size: int = 16, hidden_size: int = 256, num_layers: int = 1,
                 bidirectional: bool = False, input_feeding: bool = False, dropout: float = 0.0,
-                device: str | None = None) -> Seq2Seq:
+                device: str | None = None, lstm: str = "composed") -> Seq2Seq:
     """A Seq2Seq from a small config (what checkpoints store to rebuild the model).
 
-    ``score`` defaults to each paper's own: dot for Luong, additive for Bahdanau.
+    ``score`` defaults to each paper's own: dot for Luong, additive for Bahdanau. ``lstm`` is
+    "composed" (every LSTM step recorded op by op: what a learner reads and draws) or "fused"
+    (one op per layer from ``minigrad.fast``: the same numbers, faster).
     """
-    encoder = Encoder(source_vocab, embed_size, hidden_size, num_layers, bidirectional, dropout, device)
+    if lstm not in LSTM_PATHS:
+        raise ValueError(f"unknown lstm {lstm!r}; choose {' or '.join(LSTM_PATHS)}")
+    fused = lstm == "fused"
+    encoder = Encoder(source_vocab, embed_size, hidden_size, num_layers, bidirectional, dropout, device, fused)
     if decoder == "plain":
-        dec: Decoder = PlainDecoder(target_vocab, embed_size, hidden_size, num_layers, dropout, device)
+        dec: Decoder = PlainDecoder(target_vocab, embed_size, hidden_size, num_layers, dropout, device, fused)
     elif decoder == "luong":
         dec = LuongDecoder(target_vocab, embed_size, hidden_size, encoder.output_size, score or "dot", input_feeding,
-                           num_layers, dropout, device)
+                           num_layers, dropout, device, fused)
     elif decoder == "bahdanau":
         dec = BahdanauDecoder(target_vocab, embed_size, hidden_size, encoder.output_size,
-                              score or "additive", num_layers, dropout, device)
+                              score or "additive", num_layers, dropout, device, fused)
     else:
         raise ValueError(f"unknown decoder {decoder!r}; choose luong, bahdanau or plain")
     return Seq2Seq(encoder, dec)
 
-
-def perplexity(loss: float) -> float:
-    return math.exp(min(loss, 50.0))

@@ -68,12 +68,13 @@ class TrainConfig:
     valid_fraction: float = 0.05
     test_fraction: float = 0.05
     bucket: bool = True  # batch sentences of similar length together (less padding, faster steps)
+    lstm: str = "fused"  # "composed" (op by op, as a learner reads it) or "fused" (minigrad.fast: same numbers, faster)
 
     def model_config(self) -> dict[str, Any]:
         return {"decoder": self.decoder, "score": self.score, "embed_size": self.embed_size,
                 "hidden_size": self.hidden_size, "num_layers": self.num_layers,
                 "bidirectional": self.bidirectional, "input_feeding": self.input_feeding,
-                "dropout": self.dropout}
+                "dropout": self.dropout, "lstm": self.lstm}
 
 
 @dataclass
@@ -227,8 +228,8 @@ def evaluate(model: Seq2Seq, corpus: Corpus, pairs: Pairs, config: TrainConfig, 
 
 
 def model_loss_from_logits(logits: mg.Tensor, target_out: mg.Tensor) -> mg.Tensor:
-    return mg.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target_out.reshape(-1),
-                                       ignore_index=PAD_ID)
+    return mg.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target_out.reshape(-1),
+                                          ignore_index=PAD_ID)
 
 
 # --- checkpoints ---------------------------------------------------------------------------------

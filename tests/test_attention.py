@@ -14,7 +14,6 @@ What is specified here:
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -34,9 +33,11 @@ from models.attention import (
     MultiHeadSelfAttention,
     ScaledDotScore,
     causal_mask,
+    check_mask,
     make_score,
     padding_mask,
 )
+from models.seq2seq import build_model
 
 TOL = {"rtol": 1e-5, "atol": 1e-5}
 # (query_size, key_size): the learned scores map between different sizes, the others need equal ones
@@ -98,21 +99,6 @@ def weighted_sum(tensor: mg.Tensor, seed: int) -> mg.Tensor:
     """Σ u·tensor for a fixed random u: a scalar loss that every element reaches."""
     u = np.random.default_rng(seed).standard_normal(tensor.shape).astype(np.float32)
     return (tensor * mg.tensor(u, device=tensor.device)).sum()
-
-
-def graph_ops(output: mg.Tensor) -> Counter:
-    """How many nodes of each op the graph behind ``output`` holds (walked with a stack)."""
-    counts: Counter = Counter()
-    seen: set[int] = set()
-    stack = [output.grad_fn]
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        counts[type(node).__name__] += 1
-        stack.extend(t.grad_fn for t in node.inputs if isinstance(t, mg.Tensor))
-    return counts
 
 
 def gradcheck_module(module: nn.Module, forward: Callable[..., Any], inputs: list) -> bool:
@@ -241,37 +227,6 @@ def test_cosine_scores_lie_in_minus_one_to_one_and_ignore_length(device: str) ->
     assert_close(CosineScore()(query * 3.0, keys * 0.5), scores, "scaling q or h leaves the cosine alone")
 
 
-# --- all decoder steps at once: batched matmul, no loop over time ------------------------------------
-
-
-@pytest.mark.parametrize("name", SCORES)
-def test_all_steps_come_from_the_same_batched_graph(name: str) -> None:
-    attention = make_attention(name, "cpu")
-    graphs = {}
-    for tgt_len in (1, 7):
-        query, keys, values = batch_for(name, "cpu", tgt_len=tgt_len, requires_grad=True)
-        context, weights = attention(query, keys, values)
-        assert weights.shape == (2, tgt_len, 5) and context.shape == (2, tgt_len, VALUE_SIZE)
-        graphs[tgt_len] = graph_ops(context)
-    # a loop over decoder steps would add nodes per step (and index and stack the steps)
-    assert graphs[1] == graphs[7], f"the graph grows with tgt_len: {graphs[1]} vs {graphs[7]}"
-    assert graphs[7]["GetItem"] == 0 and graphs[7]["Concat"] == 0
-    if name in ("dot", "scaled_dot", "cosine"):
-        assert graphs[7]["MatMul"] == 2  # one product for all the scores, one for all the contexts
-
-
-def test_self_attention_is_one_graph_for_every_position() -> None:
-    attention = MultiHeadSelfAttention(8, 2, causal=True)
-    graphs = {}
-    for length in (2, 9):
-        output, weights = attention(mg.randn(3, length, 8, requires_grad=True))
-        assert output.shape == (3, length, 8) and weights.shape == (3, 2, length, length)
-        graphs[length] = graph_ops(output)
-    assert graphs[2] == graphs[9]
-    assert graphs[9]["MatMul"] == 6  # Q, K, V, scores, context, output projection
-    assert graphs[9]["GetItem"] == 0 and graphs[9]["Concat"] == 0
-
-
 # --- masks ----------------------------------------------------------------------------------------
 
 
@@ -340,31 +295,32 @@ def test_causal_mask_hides_the_future_exactly(batch: int, device: str) -> None:
 
 def test_a_query_with_every_key_masked_is_an_error_not_nan(device: str) -> None:
     query, keys, values = batch_for("dot", device, src_len=3)
-    with pytest.raises(ValueError, match="every key masked"):
+    with pytest.raises(ValueError, match="every key masked"):  # refused where the mask is made
         Attention("dot")(query, keys, values, mask=padding_mask([3, 0], device=device))
     one_row_empty = np.ones((2, 3, 3), dtype=bool)
     one_row_empty[1, 2] = False
     with pytest.raises(ValueError, match="every key masked"):
-        Attention("dot")(query, keys, values, mask=mg.tensor(one_row_empty, device=device))
+        check_mask(mg.tensor(one_row_empty, device=device))
+    assert check_mask(padding_mask([3, 1], device=device)).shape == (2, 3)
+    empty_sequence = mg.tensor([[True, True, True], [False, False, False]], device=device)
     with pytest.raises(ValueError, match="every key masked"):
-        MultiHeadSelfAttention(4, 2, device=device)(keys, mask=padding_mask([3, 0], device=device))
+        MultiHeadSelfAttention(4, 2, device=device)(keys, mask=empty_sequence)
 
 
-def test_each_mask_is_checked_once_so_a_decoder_does_not_wait_on_the_gpu_every_step(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    query, keys, values = batch_for("dot", "cpu", src_len=3)
-    mask = padding_mask([3, 2], device="cpu")
+def test_the_mask_is_checked_once_per_batch_not_at_every_decoding_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Bahdanau's decoder attends once per target step; checking the mask reads it on the host,
+    # which on a GPU waits for all queued work, so it happens once, where the batch's mask is made.
+    model = build_model(6, 7, decoder="bahdanau", embed_size=4, hidden_size=5)
+    source = mg.tensor([[3, 4, 2, 0], [5, 2, 0, 0]])  # two sources, padded with 0
+    target_in = mg.tensor([[1, 3, 4, 5, 6], [1, 6, 5, 4, 3]])
     checks = []
     any_of = mg.Tensor.any
     monkeypatch.setattr(mg.Tensor, "any", lambda self, *args, **kwargs: checks.append(1) or any_of(self, *args,
                                                                                                  **kwargs))
-    attention = Attention("dot")
-    first = attention(query, keys, values, mask=mask)[1]
-    for _ in range(3):  # the same mask again, as at every decoding step
-        np.testing.assert_array_equal(attention(query, keys, values, mask=mask)[1].numpy(), first.numpy())
+    logits, weights = model(source, target_in)
+    assert logits.shape == (2, 5, 7) and weights.shape == (2, 5, 4)
     assert len(checks) == 1
-    attention(query, keys, values, mask=padding_mask([3, 2], device="cpu"))  # a new mask is checked
-    assert len(checks) == 2
+    np.testing.assert_array_equal(weights.numpy()[1, :, 2:], 0.0)  # padding gets exactly no weight
 
 
 # --- gradcheck of every module ----------------------------------------------------------------------

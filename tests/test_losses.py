@@ -91,10 +91,12 @@ def test_cross_entropy_is_stable_for_huge_logits() -> None:
     assert np.isfinite(logits.grad.numpy()).all()
 
 
-def test_losses_are_in_functional() -> None:
-    assert mg.functional.cross_entropy is losses.cross_entropy
-    assert mg.functional.nll_loss is losses.nll_loss
-    assert mg.functional.mse_loss is losses.mse_loss
+def test_losses_are_in_nn_functional_as_in_torch() -> None:
+    import minigrad.nn.functional as F  # noqa: PLC0415 - the spelling a torch user writes
+
+    assert F.cross_entropy is losses.cross_entropy
+    assert F.nll_loss is losses.nll_loss
+    assert F.mse_loss is losses.mse_loss
 
 
 def test_loss_errors_name_the_problem() -> None:

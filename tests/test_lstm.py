@@ -154,30 +154,6 @@ def test_lstm_time_major_and_without_bias_match_torch(device: str, fused: bool) 
     assert_close(h_n, h_n_twin, "h_n")
 
 
-def count_ops(output: mg.Tensor) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    seen, stack = set(), [output.grad_fn]
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        counts[type(node).__name__] = counts.get(type(node).__name__, 0) + 1
-        stack.extend(t.grad_fn for t in node.inputs if isinstance(t, mg.Tensor))
-    return counts
-
-
-def test_composed_lstm_projects_each_sequence_with_one_matmul_per_layer_and_direction() -> None:
-    outputs, _ = nn.LSTM(3, 2, num_layers=2, bidirectional=True, fused=False)(mg.randn(2, 7, 3))
-    assert count_ops(outputs)["MatMul"] == 2 * 2 * (1 + 7)  # per layer and direction: one projection, one per step
-
-
-def test_fused_lstm_is_one_op_per_layer_and_direction() -> None:
-    outputs, _ = nn.LSTM(3, 2, num_layers=2, bidirectional=True)(mg.randn(2, 7, 3))
-    counts = count_ops(outputs)
-    assert counts["LSTMRecurrence"] == 2 * 2 and "MatMul" not in counts and "Sigmoid" not in counts
-
-
 # --- LSTM: padding -----------------------------------------------------------------------------
 
 
@@ -281,7 +257,7 @@ def test_lstm_repr() -> None:
     assert repr(nn.LSTM(3, 4, num_layers=2, bidirectional=True)) == \
         "LSTM(3, 4, num_layers=2, bidirectional=True)  # 736 parameters"
     assert repr(nn.LSTMCell(3, 4)) == "LSTMCell(3, 4)  # 144 parameters"
-    assert repr(nn.LSTM(3, 4, fused=False)) == "LSTM(3, 4, fused=False)  # 144 parameters"
+    assert repr(nn.LSTM(3, 4, fused=True)) == "LSTM(3, 4, fused=True)  # 144 parameters"
 
 
 # --- the fused recurrence against the composed one ------------------------------------------------
@@ -291,7 +267,7 @@ def run_both(device: str, seed: int = 0, **options: object) -> list[list[np.ndar
     """Outputs, final states and every gradient (inputs and parameters) of a fused and a composed twin."""
     padding = options.pop("lengths", None)
     mg.manual_seed(seed)
-    fused = nn.LSTM(4, 5, dtype=mg.float64, device=device, **options)
+    fused = nn.LSTM(4, 5, dtype=mg.float64, device=device, fused=True, **options)
     composed = nn.LSTM(4, 5, dtype=mg.float64, device=device, fused=False, **options)
     composed.load_state_dict(fused.state_dict())
     states = fused.num_layers * fused.num_directions
@@ -321,7 +297,7 @@ def test_fused_and_composed_lstm_agree_on_outputs_states_and_every_gradient(devi
 
 
 def test_fused_lstm_recurrence_gradchecks_every_input() -> None:
-    from minigrad.ops.rnn import LSTMRecurrence
+    from minigrad.fast.lstm import LSTMRecurrence
 
     rng = np.random.default_rng(3)
     steps, batch, features, hidden = 4, 3, 2, 3
@@ -339,18 +315,18 @@ def test_fused_lstm_recurrence_gradchecks_every_input() -> None:
 
 def test_fused_lstm_refuses_a_second_order_gradient_and_says_what_to_use() -> None:
     x = mg.randn(2, 3, 4, requires_grad=True)
-    outputs, _ = nn.LSTM(4, 5)(x)
+    outputs, _ = nn.LSTM(4, 5, fused=True)(x)
     (grad,) = mg.grad(outputs.sum(), x, create_graph=False)
     assert grad.shape == x.shape
     with pytest.raises(RuntimeError, match=r"fused=False"):
-        mg.grad(nn.LSTM(4, 5)(x)[0].sum(), x, create_graph=True)
+        mg.grad(nn.LSTM(4, 5, fused=True)(x)[0].sum(), x, create_graph=True)
     outputs, _ = nn.LSTM(4, 5, fused=False)(x)
     (grad,) = mg.grad(outputs.sum(), x, create_graph=True)
     grad.sum().backward()  # the composed path is twice differentiable
 
 
 def test_fused_lstm_backward_twice_with_retain_graph_gives_the_same_gradients() -> None:
-    lstm = nn.LSTM(3, 4, bidirectional=True)
+    lstm = nn.LSTM(3, 4, bidirectional=True, fused=True)
     x = mg.randn(2, 5, 3, requires_grad=True)
     outputs, (h_n, c_n) = lstm(x, lengths=[5, 3])
     loss = (outputs * outputs).sum() + h_n.sum() + c_n.sum()

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from minigrad.backend import Device
+from minigrad.creation import rand, randn
 from minigrad.nn.module import Parameter
-from minigrad.tensor import rand, randn
 
 
 def uniform(shape: Sequence[int], bound: float, device: str | Device | None = None,

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from minigrad.backend import Device
+from minigrad.creation import arange, ones, tensor, zeros
 from minigrad.functional import dropout, embedding, where
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
-from minigrad.tensor import Tensor, arange, ones, tensor, zeros
+from minigrad.tensor import Tensor
 
 
 class Linear(Module):
@@ -33,8 +34,7 @@ class Linear(Module):
             raise ValueError(
                 f"Linear: expected input of shape (..., {self.in_features}), got {x.shape}"
             )
-        # Leading axes are flattened so that backward gives dW in one 2-D product.
-        y = (x.reshape(-1, self.in_features) @ self.weight.T).reshape(*x.shape[:-1], self.out_features)
+        y = x @ self.weight.T  # leading axes fold into the rows: backward gives dW in one 2-D product
         return y + self.bias if self.bias is not None else y
 
     def extra_repr(self) -> str:

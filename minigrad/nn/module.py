@@ -10,16 +10,12 @@ every sub-Module set as an attribute (``self.weight = Parameter(...)``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from minigrad.autograd import no_grad
 from minigrad.backend import Device, is_floating
-from minigrad.tensor import Tensor, tensor
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    from minigrad.viz import Drawing
+from minigrad.creation import tensor
+from minigrad.grad_mode import no_grad
+from minigrad.tensor import Tensor
 
 
 class Parameter(Tensor):
@@ -267,17 +263,7 @@ class Module:
             own[name].data = value.data
         return LoadResult(missing, unexpected)
 
-    # --- drawing -------------------------------------------------------------------
-    def draw(self, example_inputs: Any, path: str | Path | None = None, **options: Any) -> Drawing:
-        """Draw the graph of one forward pass on ``example_inputs``, one cluster per submodule.
-
-        ``example_inputs`` is a tensor, or a tuple of the forward's arguments. Returns a
-        :class:`minigrad.viz.Drawing` (it shows itself in Jupyter); writes ``path`` if given.
-        ``options`` are those of :func:`minigrad.viz.draw_graph` (``format``, ``show_values``, ...).
-        """
-        from minigrad.viz import draw_module  # noqa: PLC0415 - drawing is optional; viz sits beside nn
-
-        return draw_module(self, example_inputs, path, **options)
+    # --- drawing: Module.draw(example_inputs, path) is added by minigrad.viz, which sits above nn ---
 
     # --- printing ------------------------------------------------------------------
     def extra_repr(self) -> str:

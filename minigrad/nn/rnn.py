@@ -10,11 +10,12 @@ import math
 from typing import Any
 
 from minigrad.backend import Device
+from minigrad.creation import arange, tensor, zeros
+from minigrad.fast.lstm import LSTMRecurrence
 from minigrad.functional import concat, dropout, split, stack, unbind, where
 from minigrad.nn import init
 from minigrad.nn.module import Module
-from minigrad.ops.rnn import LSTMRecurrence
-from minigrad.tensor import Tensor, arange, tensor, zeros
+from minigrad.tensor import Tensor
 
 State = tuple[Tensor, Tensor]  # (h, c)
 
@@ -96,16 +97,17 @@ class LSTM(Module):
     Parameters are named as in PyTorch: ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
     ``bias_hh_l{k}``, with ``_reverse`` appended for the reverse direction.
 
-    ``fused`` (the default) runs each layer's recurrence as one op,
-    :class:`~minigrad.ops.rnn.LSTMRecurrence`, with backpropagation through time written by
-    hand: the same math, much faster. ``fused=False`` composes every step from the basic ops
-    (:func:`lstm_step`), which is the readable reference, draws the whole graph, and can be
-    differentiated twice (``create_graph=True``).
+    By default every step is composed from the basic ops (:func:`lstm_step`): the code you
+    read is the code that runs, ``Module.draw`` shows every gate, and it can be differentiated
+    twice (``create_graph=True``). ``fused=True`` runs each layer's recurrence as one op from the
+    fast layer, :class:`~minigrad.fast.lstm.LSTMRecurrence`, with backpropagation through time
+    written by hand: the same numbers (a test holds them equal), in less time
+    (docs/performance.md says how much).
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = True, dropout: float = 0.0, bidirectional: bool = False,
-                 device: str | Device | None = None, dtype: Any = None, fused: bool = True) -> None:
+                 device: str | Device | None = None, dtype: Any = None, fused: bool = False) -> None:
         super().__init__()
         if num_layers < 1:
             raise ValueError(f"LSTM: num_layers must be at least 1, not {num_layers}")
@@ -167,14 +169,14 @@ class LSTM(Module):
         """One layer, one direction, over time-major x (seq, batch, in): outputs (seq, batch, H)."""
         weight_ih, weight_hh = getattr(self, f"weight_ih{suffix}"), getattr(self, f"weight_hh{suffix}")
         bias = getattr(self, f"bias_ih{suffix}") + getattr(self, f"bias_hh{suffix}") if self.bias else None
-        steps, batch, features = x.shape
+        steps, batch = x.shape[0], x.shape[1]
         if self.fused:
             step_mask = None if padding is None else padding.data.T.reshape(steps, batch, 1)
             outputs, h, c = LSTMRecurrence.apply(x, h, c, weight_ih, weight_hh, bias, step_mask, reverse)
             return outputs, (h, c)
-        # (seq, batch, 4H): the input part of every step, in one matmul. Flattened to 2-D first,
-        # so that backward gives dW in one product too (not one per time step, then summed).
-        gates_in = (x.reshape(steps * batch, features) @ weight_ih.T).reshape(steps, batch, -1)
+        # (seq, batch, 4H): the input part of every step, in one matmul (matmul folds the steps
+        # into the rows, so backward gives dW in one product too)
+        gates_in = x @ weight_ih.T
         if bias is not None:
             gates_in = gates_in + bias
         # composed: one lstm_step per time step, recorded op by op
@@ -240,7 +242,7 @@ class LSTM(Module):
     def extra_repr(self) -> str:
         options = [f"{self.input_size}, {self.hidden_size}"]
         defaults = {"num_layers": 1, "bias": True, "batch_first": True, "dropout": 0.0, "bidirectional": False,
-                    "fused": True}
+                    "fused": False}
         options += [f"{name}={getattr(self, name)}" for name, default in defaults.items()
                     if getattr(self, name) != default]
         return ", ".join(options)

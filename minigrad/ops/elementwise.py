@@ -148,28 +148,11 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         y, = ctx.saved_tensors
-        return TanhGrad.apply(grad, y)  # grad * (1 - y²), as one op
-
-
-class TanhGrad(Function):
-    """z = g (1 - y²): tanh's backward as one op (three ops' worth of bookkeeping saved per tanh).
-
-    Its own backward, dz/dg = 1 - y² and dz/dy = -2 g y, is what makes tanh twice differentiable.
-    """
-
-    @staticmethod
-    def forward(ctx: Function, g: Any, y: Any) -> Any:
-        ctx.save_for_backward(g, y)
-        return g * (1 - y * y)
-
-    @staticmethod
-    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, Tensor]:
-        g, y = ctx.saved_tensors
-        return grad * (1 - y * y), grad * g * y * -2.0
+        return grad * (1 - y * y)
 
 
 class Sigmoid(Function):
-    """y = 1 / (1 + e⁻ˣ);  dy/dx = y (1 - y)."""
+    """y = σ(x) = 1 / (1 + e⁻ˣ);  dy/dx = y (1 - y)."""
 
     @staticmethod
     def forward(ctx: Function, x: Any) -> Any:
@@ -182,21 +165,7 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         y, = ctx.saved_tensors
-        return SigmoidGrad.apply(grad, y)  # grad * y (1 - y), as one op
-
-
-class SigmoidGrad(Function):
-    """z = g y (1 - y): sigmoid's backward as one op; dz/dg = y (1 - y), dz/dy = g (1 - 2y)."""
-
-    @staticmethod
-    def forward(ctx: Function, g: Any, y: Any) -> Any:
-        ctx.save_for_backward(g, y)
-        return g * y * (1 - y)
-
-    @staticmethod
-    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, Tensor]:
-        g, y = ctx.saved_tensors
-        return grad * y * (1 - y), grad * g * (1 - 2 * y)
+        return grad * y * (1 - y)
 
 
 class Relu(Function):

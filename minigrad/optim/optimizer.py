@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from minigrad import backend
-from minigrad.autograd import enable_grad, no_grad
+from minigrad.grad_mode import enable_grad, no_grad
 from minigrad.tensor import Tensor
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]

@@ -1,13 +1,17 @@
-"""The LSTM recurrence over a whole sequence as one op: the fused path of ``nn.LSTM``.
+"""The LSTM recurrence over a whole sequence as one op: the fused path of ``nn.LSTM(fused=True)``.
 
-Everywhere else an op is a few lines. This one is the exception, and it is here for speed
-alone: the composed LSTM (``nn.LSTM(..., fused=False)``, and ``nn.LSTMCell``) records about
-twenty small ops per time step, and its backward computes the recurrent weight's gradient as
-one small matmul per step, added up. This op runs the same math on raw arrays, one step after
-another, and its backward is backpropagation through time written out by hand, with the
-recurrent weight's gradient as one matmul over all steps. The composed path is the reference:
-the tests check that both give the same outputs and gradients (and that this one matches
-``torch.nn.LSTM`` and central differences), and ``docs/performance.md`` gives what it saves.
+Replaces: the composed LSTM (``nn.LSTM(..., fused=False)``, the default, and ``nn.LSTMCell``),
+which records about twenty small ops per time step (:func:`minigrad.nn.rnn.lstm_step`) and
+whose backward computes the recurrent weight's gradient as one small matmul per step, added up.
+Why: in the showcase's training step the composed LSTM is most of the time; this op runs the
+same math on raw arrays, one step after another, and its backward is backpropagation through
+time written out by hand, with each weight's gradient as one matmul over all steps. One ``exp``
+serves all four gates, and the big arrays come from :mod:`minigrad.fast.buffers`. The cost of
+each path is measured in docs/performance.md.
+Held equal by: ``tests/test_lstm.py``: fused == composed on outputs, final states and every
+gradient (float64, plain, bidirectional, two layers, no bias, padding; cpu and strict), a
+gradcheck of every input, and the comparisons with ``torch.nn.LSTM``, run on both paths.
+It cannot be differentiated twice (its backward is written on raw arrays); the composed path can.
 
 Per step t, with gates in PyTorch's order (i, f, g, o) and σ(x) = 1 / (1 + e⁻ˣ)::
 
@@ -30,8 +34,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from minigrad import autograd, backend
+import numpy as np
+
 from minigrad.autograd import Function
+from minigrad.fast.buffers import empty
+from minigrad.grad_mode import is_grad_enabled
 from minigrad.tensor import Tensor
 
 
@@ -70,18 +77,18 @@ class LSTMRecurrence(Function):
         x = x.reshape(steps * batch, features)
         # the input's share of every step's gates, x_t W_ihᵀ + b, in one matmul; each step then
         # adds h W_hhᵀ and activates its slice in place
-        # (big arrays from backend.empty: memory used by an earlier step, when nobody holds it now)
-        gates = backend.empty(xp, (steps, batch, 4 * hidden), x.dtype)
+        # (big arrays from fast.buffers.empty: memory used by an earlier step, when nobody holds it now)
+        gates = empty(xp, (steps, batch, 4 * hidden), x.dtype)
         xp.matmul(x, weight_ih.T, out=gates.reshape(steps * batch, 4 * hidden))
         if bias is not None:
             gates += bias
-        hs = backend.empty(xp, (steps + 1, batch, hidden), x.dtype)  # hs[k]: the h that step k starts from
-        cs = backend.empty(xp, (steps + 1, batch, hidden), x.dtype)
-        tanh_cs = backend.empty(xp, (steps, batch, hidden), x.dtype)
+        hs = empty(xp, (steps + 1, batch, hidden), x.dtype)  # hs[k]: the h that step k starts from
+        cs = empty(xp, (steps + 1, batch, hidden), x.dtype)
+        tanh_cs = empty(xp, (steps, batch, hidden), x.dtype)
         hs[0], cs[0] = h_0, c_0
         weight_hh_t = weight_hh.T
-        outputs = None if step_mask is None else backend.empty(xp, (steps, batch, hidden), x.dtype)
-        with backend.exp_may_overflow(xp):  # e⁻ˣ = inf for x < -88 gives σ = 0, as it should
+        outputs = None if step_mask is None else empty(xp, (steps, batch, hidden), x.dtype)
+        with np.errstate(over="ignore"):  # e⁻ˣ = inf for x < -88 gives σ = 0, as it should (CuPy never warns)
             for k in range(steps):
                 a = gates[k]
                 a += hs[k] @ weight_hh_t
@@ -110,7 +117,7 @@ class LSTMRecurrence(Function):
 
     @staticmethod
     def backward(ctx: Function, d_outputs: Tensor, d_h: Tensor, d_c: Tensor) -> tuple[Tensor | None, ...]:
-        if autograd.is_grad_enabled():
+        if is_grad_enabled():
             raise RuntimeError(
                 "the fused LSTM's backward is written on raw arrays and cannot be differentiated again "
                 "(create_graph=True); build the layer with nn.LSTM(..., fused=False) for higher-order gradients"
@@ -124,7 +131,7 @@ class LSTMRecurrence(Function):
         _, _, offset = _gate_constants(xp, hidden, gates.dtype)
         d_outputs = d_outputs.data[::-1] if ctx.reverse else d_outputs.data  # in the order the steps ran
         dh, dc = d_h.data, d_c.data
-        d_gates = backend.empty(xp, gates.shape, gates.dtype)  # dL/d(pre-activations)
+        d_gates = empty(xp, gates.shape, gates.dtype)  # dL/d(pre-activations)
         derivative = xp.empty((batch, hidden4), dtype=gates.dtype)
         for k in reversed(range(steps)):
             a, tanh_c = gates[k], tanh_cs[k]

@@ -1,0 +1,91 @@
+"""Grad mode: whether ops record the graph. One switch per thread, as in PyTorch.
+
+Inside ``with no_grad():`` an op computes its result and records nothing: no ``grad_fn``, no
+saved values, no memory held for backward. Evaluation and the optimizer's update run so.
+The switch is per thread (``threading.local``), so one thread evaluating under ``no_grad``
+never stops another thread's training step from recording its graph.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+
+class _GradMode(threading.local):
+    enabled = True  # each thread starts with recording on
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Do ops record the graph in this thread now?"""
+    return _mode.enabled
+
+
+class set_grad_enabled:  # noqa: N801 - PyTorch's name
+    """Switch graph recording on or off: as a plain call, a ``with`` block or a decorator.
+
+    As in PyTorch, ``set_grad_enabled(False)`` switches at once; leaving a ``with`` block
+    puts back the mode it found; a decorated function runs with ``mode`` and then puts back
+    the caller's.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.previous = _mode.enabled
+        self.mode = bool(mode)
+        _mode.enabled = self.mode
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled = self.previous
+
+    def __call__(self, function: Callable) -> Callable:
+        _mode.enabled = self.previous  # decorating a function must not switch the mode now
+        return _decorate(function, self.mode)
+
+
+class no_grad:  # noqa: N801 - PyTorch's name
+    """Record nothing: ops inside give tensors with no ``grad_fn``.
+
+    ``with no_grad():``, or a decorator, with or without parentheses (``@no_grad()``, ``@no_grad``).
+    """
+
+    mode = False
+
+    def __new__(cls, function: Callable | None = None) -> Any:
+        if function is not None:  # ``@no_grad`` without parentheses: the function comes straight in
+            return _decorate(function, cls.mode)
+        return super().__new__(cls)
+
+    def __enter__(self) -> None:
+        self.previous, _mode.enabled = _mode.enabled, self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled = self.previous
+
+    def __call__(self, function: Callable) -> Callable:
+        return _decorate(function, self.mode)
+
+
+class enable_grad(no_grad):  # noqa: N801 - PyTorch's name
+    """Record the graph again, e.g. inside a ``no_grad`` block."""
+
+    mode = True
+
+
+def _decorate(function: Callable, mode: bool) -> Callable:
+    @functools.wraps(function)
+    def with_mode(*args: Any, **kwargs: Any) -> Any:
+        previous, _mode.enabled = _mode.enabled, mode
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _mode.enabled = previous
+
+    return with_mode
