@@ -296,6 +296,15 @@ def test_fused_and_composed_lstm_agree_on_outputs_states_and_every_gradient(devi
         np.testing.assert_allclose(mine, reference, rtol=1e-10, atol=1e-12)
 
 
+def test_composed_lstm_gradgradchecks_inputs_and_states() -> None:
+    """Every backward of the composed LSTM is written in tensor ops, so its second derivatives are right too."""
+    lstm = nn.LSTM(2, 3, bidirectional=True, batch_first=True, dtype=mg.float64)
+    x = mg.randn(2, 3, 2, dtype=mg.float64, requires_grad=True)
+    h_0, c_0 = (mg.randn(2, 2, 3, dtype=mg.float64, requires_grad=True) for _ in range(2))
+    assert mg.gradgradcheck(lambda x, h, c: lstm(x, (h, c), lengths=[3, 2])[0], [x, h_0, c_0])
+    assert mg.gradgradcheck(lambda x: lstm(x)[1][1], [x])  # through the final cell state as well
+
+
 def test_fused_lstm_recurrence_gradchecks_every_input() -> None:
     from minigrad.fast.lstm import LSTMRecurrence
 

@@ -1,9 +1,9 @@
 """Properties over shapes that nobody thought of: hypothesis draws the shapes, axes and indices.
 
-Broadcasting, reductions and indexing are where gradients go wrong in ways a handful of
-hand-picked shapes miss. Each property compares values and gradients with an oracle: torch
-(float64), NumPy for forward indexing, and HIPS autograd where torch cannot index (negative
-slice steps).
+Broadcasting, reductions, matmul, softmax and indexing are where gradients go wrong in ways a
+handful of hand-picked shapes miss. The arithmetic properties run in float32 and in float64.
+Each property compares values and gradients with an oracle: torch (float64), NumPy for forward
+indexing, and HIPS autograd where torch cannot index (negative slice steps).
 """
 
 from __future__ import annotations
@@ -31,13 +31,17 @@ tie_prone = st.one_of(st.sampled_from([-1.0, 0.0, 0.5, 2.0]), values)
 shapes = hnp.array_shapes(min_dims=0, max_dims=4, min_side=1, max_side=4)
 
 
-def float32_array(draw, shape, elements=values):
-    return draw(hnp.arrays(np.float32, shape, elements=elements))
+def float32_array(draw, shape, elements=values, dtype=np.float32):
+    return draw(hnp.arrays(dtype, shape, elements=elements))
 
 
 def assert_close(actual, expected):
-    """float32 arithmetic against float64: 1e-5 relative (1e-6 absolute, for values near zero)."""
-    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
+    """Against torch in float64: float32 to 1e-5 relative (1e-6 absolute, near zero), float64 to 1e-10."""
+    tight = np.asarray(actual).dtype == np.float64
+    np.testing.assert_allclose(actual, expected, rtol=1e-10 if tight else 1e-5, atol=1e-12 if tight else 1e-6)
+
+
+in_each_dtype = pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 
 
 def leaf(array, device):
@@ -59,16 +63,17 @@ BINARY = {
 
 
 @on_each_device
+@in_each_dtype
 @pytest.mark.parametrize("name", BINARY)
 @examples
 @given(data=st.data())
-def test_broadcast_binary_ops_send_each_input_its_own_gradient(name, device, data):
+def test_broadcast_binary_ops_send_each_input_its_own_gradient(name, device, dtype, data):
     ours, theirs = BINARY[name]
     broadcast = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=3))
     x_shape, y_shape = broadcast.input_shapes
-    x = float32_array(data.draw, x_shape)
-    y = float32_array(data.draw, y_shape, nonzero if name == "div" else values)
-    upstream = float32_array(data.draw, broadcast.result_shape)
+    x = float32_array(data.draw, x_shape, dtype=dtype)
+    y = float32_array(data.draw, y_shape, nonzero if name == "div" else values, dtype=dtype)
+    upstream = float32_array(data.draw, broadcast.result_shape, dtype=dtype)
 
     x_mg, y_mg = leaf(x, device), leaf(y, device)
     z = ours(x_mg, y_mg)
@@ -130,6 +135,61 @@ def test_reductions_over_any_axes_match_torch(name, device, shape_and_axis, keep
     y_t.backward(torch.from_numpy(upstream.astype(np.float64)))
 
     assert y.shape == tuple(y_t.shape)
+    assert_close(y.numpy(), y_t.detach().numpy())
+    assert_close(x_mg.grad.numpy(), x_t.grad.numpy())
+
+
+# --- matmul and softmax ---------------------------------------------------------------------------
+
+
+@st.composite
+def matmul_shapes(draw):
+    """Shapes of x and y for x @ y: 1-D or 2-D or batched, batch axes broadcast against each other."""
+    rows, inner, columns = (draw(st.integers(1, 4)) for _ in range(3))
+    batch = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3))
+    x_batch, y_batch = batch.input_shapes
+    x_shape = (inner,) if draw(st.booleans()) and not x_batch else (*x_batch, rows, inner)
+    y_shape = (inner,) if draw(st.booleans()) and not y_batch else (*y_batch, inner, columns)
+    return x_shape, y_shape
+
+
+@on_each_device
+@in_each_dtype
+@examples
+@given(shapes_xy=matmul_shapes(), data=st.data())
+def test_matmul_of_any_shapes_matches_torch(device, dtype, shapes_xy, data):
+    x_shape, y_shape = shapes_xy
+    x, y = float32_array(data.draw, x_shape, dtype=dtype), float32_array(data.draw, y_shape, dtype=dtype)
+    x_mg, y_mg = leaf(x, device), leaf(y, device)
+    z = x_mg @ y_mg
+    x_t, y_t = torch_leaf(x), torch_leaf(y)
+    z_t = x_t @ y_t
+    upstream = float32_array(data.draw, tuple(z_t.shape), dtype=dtype)
+    z.backward(mg.tensor(upstream, device=device))
+    z_t.backward(torch.from_numpy(upstream.astype(np.float64)))
+    assert z.shape == tuple(z_t.shape) and z.dtype == dtype
+    assert_close(z.numpy(), z_t.detach().numpy())
+    assert x_mg.grad.shape == x_shape and y_mg.grad.shape == y_shape
+    assert_close(x_mg.grad.numpy(), x_t.grad.numpy())
+    assert_close(y_mg.grad.numpy(), y_t.grad.numpy())
+
+
+@on_each_device
+@in_each_dtype
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@examples
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=4), data=st.data())
+def test_softmax_along_any_axis_matches_torch(name, device, dtype, shape, data):
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = float32_array(data.draw, shape, st.floats(-30, 30, width=32), dtype=dtype)
+    x_mg = leaf(x, device)
+    y = getattr(F, name)(x_mg, axis=axis)
+    x_t = torch_leaf(x)
+    y_t = getattr(torch, name)(x_t, dim=axis)
+    upstream = float32_array(data.draw, shape, dtype=dtype)
+    y.backward(mg.tensor(upstream, device=device))
+    y_t.backward(torch.from_numpy(upstream.astype(np.float64)))
+    assert y.dtype == dtype
     assert_close(y.numpy(), y_t.detach().numpy())
     assert_close(x_mg.grad.numpy(), x_t.grad.numpy())
 

@@ -6,6 +6,7 @@ import random
 import warnings
 
 import pytest
+import sacrebleu
 
 import minigrad as mg
 from models.data import PAD_ID, Vocab, date_pairs, german_number_words, phrase_pairs, split
@@ -72,9 +73,19 @@ def test_beam_search_finds_at_least_the_greedy_score() -> None:
 def test_luong_input_feeding_and_bidirectional_encoder_train() -> None:
     model = tiny_model("luong", input_feeding=True, bidirectional=True, score="general")
     source, target_in = mg.tensor([[4, 5, 6, 7]]), mg.tensor([[1, 4, 5]])
-    loss = model.loss(source, target_in, mg.tensor([[4, 5, 2]]))
+    target_out = mg.tensor([[4, 5, 2]])
+    loss = model.loss(source, target_in, target_out)
     loss.backward()
-    assert all(p.grad is not None for p in model.parameters())
+    for name, p in model.named_parameters():  # every parameter takes part: a gradient somewhere non-zero
+        assert p.grad is not None and p.grad.shape == p.shape and (p.grad.numpy() != 0).any(), name
+    # and the gradients are the loss's: a small step along them lowers it by about |grad|² · step
+    step = 1e-3
+    squared = sum(float((p.grad * p.grad).sum().item()) for p in model.parameters())
+    with mg.no_grad():
+        for p in model.parameters():
+            p -= p.grad * step
+        lowered = model.loss(source, target_in, target_out).item()
+    assert abs((loss.item() - lowered) - squared * step) <= 0.1 * squared * step
 
 
 def test_a_tiny_task_trains_to_high_accuracy(tmp_path: object) -> None:
@@ -124,7 +135,8 @@ def test_evaluate_reports_bleu_for_word_tasks() -> None:
                     Vocab.build((t for _, t in train), "word"))
     model = build_model(len(corpus.source_vocab), len(corpus.target_vocab), embed_size=8, hidden_size=16)
     result = evaluate(model, corpus, valid, TrainConfig(task=None, max_len=10))
-    assert result.bleu is not None and 0.0 <= result.bleu <= 100.0
+    outputs, references = [e["output"] for e in result.examples], [e["target"] for e in result.examples]
+    assert result.bleu == sacrebleu.corpus_bleu(outputs, [references]).score  # sacrebleu's corpus BLEU of the outputs
     assert 0.0 <= result.token_accuracy <= 1.0
 
 
