@@ -3,16 +3,19 @@
 The workload is the dates task's model: source vocabulary 60, target vocabulary 14,
 embedding 16, hidden 256, batch 128, source length 29, target length 11, Luong attention with
 the dot score and no input feeding, Adam (lr 1e-3) after clip_grad_norm_(5), float32, on one
-random token batch (fixed seed, no padding). Four ways to run it:
+random token batch (fixed seed, no padding). Five ways to run it:
 
-    (a) minigrad         models.seq2seq.build_model(60, 14, decoder="luong", score="dot", ...)
+    (a) minigrad         models.seq2seq.build_model(60, 14, decoder="luong", score="dot", lstm="fused", ...):
+                         the LSTMs as one op per layer from minigrad.fast (the CLI's default)
+    (a') composed        the same model with lstm="composed": every LSTM step recorded op by op,
+                         as a learner reads and draws it
     (b) torch nn.LSTM    encoder and decoder LSTMs each one fused call (benchmarks/seq2seq_torch.py)
     (c) torch LSTMCell   the LSTMs stepped in Python, op by op, as minigrad steps them
     (d) numpy by hand    forward and backward written out, no autograd (benchmarks/seq2seq_numpy.py):
                          the floor that any NumPy-based framework is measured against
 
 Before timing, (d)'s loss, gradients and one clipped Adam step are checked against torch on a
-small float64 config, and all four variants load minigrad's initial weights and must agree on
+small float64 config, and all five variants load minigrad's initial weights and must agree on
 the loss to 1e-4. (minigrad's model also builds and applies an all-True padding mask; the
 others skip it, since the batch has no padding.)
 
@@ -79,8 +82,8 @@ LR, CLIP, MAX_DECODE = 1e-3, 5.0, 11
 PAD_ID, BOS_ID, EOS_ID, FIRST_WORD_ID = 0, 1, 2, 4  # as in models.data
 LOSS_TOLERANCE = 1e-4
 MEMORY_STEPS = 3
-VARIANTS = {"minigrad": "(a) minigrad", "torch": "(b) torch nn.LSTM", "torch_cell": "(c) torch LSTMCell",
-            "numpy": "(d) numpy by hand"}
+VARIANTS = {"minigrad": "(a) minigrad", "composed": "(a') composed", "torch": "(b) torch nn.LSTM",
+            "torch_cell": "(c) torch LSTMCell", "numpy": "(d) numpy by hand"}
 
 
 @dataclass
@@ -121,9 +124,10 @@ def reference_weights(hidden: int) -> dict[str, np.ndarray]:
 # --- the four variants -------------------------------------------------------------------------
 
 
-def minigrad_variant(config: Config, batch: tuple[np.ndarray, ...], weights: dict | None) -> Variant:
+def minigrad_variant(config: Config, batch: tuple[np.ndarray, ...], weights: dict | None,
+                     lstm: str = "fused") -> Variant:
     model = build_model(SOURCE_VOCAB, TARGET_VOCAB, decoder="luong", score="dot", embed_size=EMBED_SIZE,
-                        hidden_size=config.hidden, device=config.device)
+                        hidden_size=config.hidden, device=config.device, lstm=lstm)
     if weights is not None:
         model.load_state_dict(weights)
     optimizer = mg.optim.Adam(model.parameters(), lr=LR)
@@ -178,8 +182,8 @@ def numpy_variant(config: Config, batch: tuple[np.ndarray, ...], weights: dict |
 
 
 def build_variant(key: str, config: Config, batch: tuple[np.ndarray, ...], weights: dict | None) -> Variant:
-    if key == "minigrad":
-        return minigrad_variant(config, batch, weights)
+    if key in ("minigrad", "composed"):
+        return minigrad_variant(config, batch, weights, "fused" if key == "minigrad" else "composed")
     if key == "numpy":
         return numpy_variant(config, batch, weights)
     return torch_variant(config, batch, weights, stepped=key == "torch_cell")

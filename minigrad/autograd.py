@@ -125,10 +125,7 @@ class Function:
 
     def output_index(self, output: Tensor) -> int:
         """Which of this op's outputs ``output`` is (0 for a one-output op)."""
-        for i, array in enumerate(self._outputs):
-            if array is output.data:
-                return i
-        raise ValueError(f"{type(self).__name__}: this tensor is not one of the op's outputs")
+        return next(i for i, array in enumerate(self._outputs) if array is output.data)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"

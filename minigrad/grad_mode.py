@@ -35,8 +35,7 @@ class set_grad_enabled:  # noqa: N801 - PyTorch's name
     """
 
     def __init__(self, mode: bool) -> None:
-        self.previous = _mode.enabled
-        self.mode = bool(mode)
+        self.previous, self.mode = _mode.enabled, bool(mode)
         _mode.enabled = self.mode
 
     def __enter__(self) -> None:

@@ -176,10 +176,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
             if len(input_grads) != len(node.inputs):
-                raise RuntimeError(
-                    f"{type(node).__name__}.backward returned {len(input_grads)} gradient(s) for "
-                    f"{len(node.inputs)} input(s); return one per input (None where there is none)"
-                )
+                raise RuntimeError(f"{type(node).__name__}.backward returned {len(input_grads)} gradient(s) for "
+                                   f"{len(node.inputs)} input(s); return one per input (None where there is none)")
             if not retain_graph:
                 node._saved = None  # the op's saved values are freed: a second backward says so
             for tensor, needs_grad, grad in zip(node.inputs, node.needs_input_grad, input_grads):
@@ -191,19 +189,14 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
 def _seed(root: Tensor, grad: Any) -> Tensor:
     """The gradient that starts the walk: ``grad`` as a tensor shaped like ``root``, or 1 for a scalar."""
     if not root.requires_grad:
-        raise RuntimeError(
-            "backward: this tensor does not require grad and has no grad_fn; did an input set "
-            "requires_grad=True, and was the graph recorded outside no_grad()?"
-        )
+        raise RuntimeError("backward: this tensor does not require grad and has no grad_fn; did an input set "
+                           "requires_grad=True, and was the graph recorded outside no_grad()?")
+    if grad is None and root.size != 1:
+        raise RuntimeError(f"backward: the output has shape {root.shape}, not a single value; pass grad= "
+                           "(dL/doutput, same shape) or reduce it first, e.g. with .sum()")
     if grad is None:
-        if root.size != 1:
-            raise RuntimeError(
-                f"backward: the output has shape {root.shape}, not a single value; pass grad= "
-                "(dL/doutput, same shape) or reduce it first, e.g. with .sum()"
-            )
         return Tensor(root.device.xp.ones(root.shape, dtype=root.dtype))
-    if not isinstance(grad, Tensor):
-        grad = Tensor(root.device.asarray(grad, dtype=root.dtype))
+    grad = grad if isinstance(grad, Tensor) else Tensor(root.device.asarray(grad, dtype=root.dtype))
     if grad.shape != root.shape:
         raise ValueError(f"backward: the gradient has shape {grad.shape} but the output has shape {root.shape}")
     return grad
@@ -262,8 +255,7 @@ class _Walk:
         (a leaf, or a tensor that called ``retain_grad``) and ``minigrad.grad`` takes it if asked."""
         for hook in list(hooks or ()):
             replaced = hook(grad)
-            if replaced is not None:
-                grad = replaced
+            grad = grad if replaced is None else replaced
         if keep is not None:  # without create_graph, a copy: the same array may go to other tensors too
             mine = grad if self.create_graph else Tensor(grad.data.copy())
             keep.grad = mine if keep.grad is None else keep.grad + mine
@@ -279,10 +271,8 @@ def _place(t: Tensor) -> tuple[int, int]:
 
 def _sum_to(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     """Undo broadcasting: sum ``grad`` down to ``shape``. The only place this happens."""
-    lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-    )
+    lead = grad.ndim - len(shape)  # the leading axes that broadcasting added, then the size-1 axes it stretched
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 

@@ -36,7 +36,7 @@ def test_seq2seq_step_smoke_run_checks_and_prints_its_table() -> None:
     assert "loss check, same weights and batch" in out and "(ok," in out
     for header in ("variant", "step ms", "greedy ms", "peak MB", "step/b", "step/d"):
         assert header in out
-    for variant in ("(a) minigrad", "(b) torch nn.LSTM", "(c) torch LSTMCell", "(d) numpy by hand"):
+    for variant in ("(a) minigrad", "(a') composed", "(b) torch nn.LSTM", "(c) torch LSTMCell", "(d) numpy by hand"):
         assert variant in out
 
 
