@@ -240,6 +240,30 @@ class Attention(nn.Module):
         return f"score={self.score_name!r}"
 
 
+def multi_head_attention(query: Tensor, keys: Tensor, values: Tensor, num_heads: int,
+                         mask: Tensor | None = None, dropout: nn.Module | None = None) -> tuple[Tensor, Tensor]:
+    """Scaled dot-product attention in ``num_heads`` heads, on queries, keys and values already projected.
+
+    Each of (batch, len, E) is cut into heads of size d = E / num_heads; per head
+    ``weights = softmax(Q Kᵀ / √d)`` and ``context = weights V``, all heads in one batched matmul;
+    the heads' contexts are joined back to (batch, tgt_len, E). ``mask`` (True = attend) broadcasts
+    against (batch, tgt_len, src_len) and is shared by the heads; ``dropout``, if given, drops some of
+    the weights in training, as torch's MultiheadAttention does. Returns (context, weights), weights
+    (batch, heads, tgt_len, src_len).
+    """
+    batch, tgt_len, size = query.shape
+    head_size = size // num_heads
+
+    def heads(x: Tensor) -> Tensor:  # (batch, len, E) -> (batch, heads, len, d)
+        return x.reshape(batch, x.shape[1], num_heads, head_size).swapaxes(1, 2)
+
+    scores = (heads(query) @ heads(keys).swapaxes(-1, -2)) * (1.0 / math.sqrt(head_size))
+    weights = masked_softmax(scores, None if mask is None else mask.unsqueeze(1))  # the heads' axis
+    kept = weights if dropout is None else dropout(weights)
+    context = (kept @ heads(values)).swapaxes(1, 2).reshape(batch, tgt_len, size)
+    return context, weights
+
+
 class MultiHeadSelfAttention(nn.Module):
     """Self-attention with ``num_heads`` heads: queries, keys and values all come from x.
 
@@ -260,10 +284,6 @@ class MultiHeadSelfAttention(nn.Module):
         self.v_proj = nn.Linear(embed_dim, embed_dim, bias=bias, device=device)
         self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias, device=device)
 
-    def _heads(self, x: Tensor) -> Tensor:
-        batch, length, _ = x.shape  # (batch, len, embed) -> (batch, heads, len, head_size)
-        return x.reshape(batch, length, self.num_heads, self.head_size).swapaxes(1, 2)
-
     def forward(self, x: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Returns (output (batch, len, embed_dim), weights (batch, heads, len, len)).
 
@@ -272,18 +292,16 @@ class MultiHeadSelfAttention(nn.Module):
         if x.ndim != 3 or x.shape[-1] != self.embed_dim:
             raise ValueError(f"self-attention: expected x of shape (batch, len, {self.embed_dim}), got {x.shape}")
         batch, length, _ = x.shape
-        query, keys, values = self._heads(self.q_proj(x)), self._heads(self.k_proj(x)), self._heads(self.v_proj(x))
-        scores = (query @ keys.swapaxes(-1, -2)) * (1.0 / math.sqrt(self.head_size))  # (batch, heads, len, len)
         allowed = causal_mask(length, device=x.device) if self.causal else None
         if mask is not None:
             _check_boolean(mask)
             if mask.shape != (batch, length):
                 raise ValueError(f"self-attention: the padding mask must be (batch, len) = {(batch, length)}, "
                                  f"not {mask.shape}")
-            padding = check_mask(mask).reshape(batch, 1, 1, length)
+            padding = check_mask(mask).reshape(batch, 1, length)
             allowed = padding if allowed is None else (allowed & padding)
-        weights = masked_softmax(scores, allowed)
-        context = (weights @ values).swapaxes(1, 2).reshape(batch, length, self.embed_dim)
+        context, weights = multi_head_attention(self.q_proj(x), self.k_proj(x), self.v_proj(x), self.num_heads,
+                                                allowed)
         return self.out_proj(context), weights
 
     def extra_repr(self) -> str:

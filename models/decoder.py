@@ -24,13 +24,13 @@ class Memory:
     """What the encoder hands over: all its states H, its final state, and the source mask."""
 
     states: Tensor  # (batch, src_len, encoder size): h₁ … h_T
-    final: tuple[Tensor, Tensor]  # (num_layers, batch, hidden) each
+    final: tuple[Tensor, Tensor] | None  # (num_layers, batch, hidden) each; None for a Transformer
     mask: Tensor  # (batch, src_len), True at real tokens
 
     def select(self, rows: list[int]) -> Memory:
         """The memory of the batch rows ``rows`` (repeats allowed: beam search uses them)."""
-        h, c = self.final
-        return Memory(self.states[rows], (h[:, rows], c[:, rows]), self.mask[rows])
+        final = None if self.final is None else (self.final[0][:, rows], self.final[1][:, rows])
+        return Memory(self.states[rows], final, self.mask[rows])
 
 
 DecoderState = dict[str, Tensor]

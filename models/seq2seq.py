@@ -11,6 +11,7 @@ from models.attention import check_mask
 from models.data import BOS_ID, EOS_ID, PAD_ID
 from models.decoder import BahdanauDecoder, Decoder, LuongDecoder, Memory, PlainDecoder
 from models.encoder import Encoder
+from models.transformer import TransformerDecoder, TransformerEncoder
 
 LSTM_PATHS = ("composed", "fused")  # how the encoder and decoder run their LSTMs
 
@@ -157,4 +158,15 @@ def build_model(source_vocab: int, target_vocab: int, decoder: str = "luong", sc
     else:
         raise ValueError(f"unknown decoder {decoder!r}; choose luong, bahdanau or plain")
     return Seq2Seq(encoder, dec)
+
+
+def build_transformer(source_vocab: int, target_vocab: int, d_model: int = 64, nhead: int = 4,
+                      num_layers: int = 2, dim_feedforward: int = 256, dropout: float = 0.1,
+                      norm_first: bool = True, device: str | None = None) -> Seq2Seq:
+    """A Transformer translation model: ``num_layers`` encoder and decoder layers of width ``d_model``."""
+    encoder = TransformerEncoder(source_vocab, d_model, nhead, num_layers, dim_feedforward, dropout, norm_first,
+                                 device)
+    decoder = TransformerDecoder(target_vocab, d_model, nhead, num_layers, dim_feedforward, dropout, norm_first,
+                                 device)
+    return Seq2Seq(encoder, decoder)
 
