@@ -31,6 +31,7 @@ from minigrad import backend
 from minigrad.grad_mode import is_grad_enabled
 from minigrad.tensor import Tensor, run_backward
 
+ARRAY_MODULES = backend.ARRAY_MODULES  # array type -> its module (NumPy, the strict stand-in, CuPy once loaded)
 _recorded = itertools.count()  # numbers the recorded ops in the order they ran
 
 
@@ -77,19 +78,21 @@ class Function:
             else:
                 arrays.append(arg)
                 needs.append(False)
-        ctx.xp = backend.array_module_of(first)
+        ctx.xp = ARRAY_MODULES.get(type(first)) or backend.array_module_of(first)
         ctx.needs_input_grad = tuple(needs)  # before forward, which may use it to choose what to save
         result = cls.forward(ctx, *arrays, **kwargs)
-        several = type(result) is tuple  # an op with several outputs, such as split
-        outputs = tuple(_as_array(ctx, a) for a in result) if several else (_as_array(ctx, result),)
-        record = any(needs)
+        several = type(result) is tuple  # an op with several outputs (such as split) returns arrays
+        if isinstance(result, backend.host_scalar):  # NumPy gives a scalar for a 0-d result; a tensor holds arrays
+            result = _as_array(ctx, result)
+        outputs = result if several else (result,)
+        record = True in needs
         if record:
             ctx.inputs = args
             ctx._outputs = outputs  # arrays, not tensors: no work for Python's garbage collector
             ctx._hooks = ctx._retained = None
             ctx._sequence = next(_recorded)
-        tensors = tuple(Tensor(a, record, ctx if record else None) for a in outputs)
-        return tensors if several else tensors[0]
+        node = ctx if record else None
+        return tuple(Tensor(a, record, node) for a in outputs) if several else Tensor(outputs[0], record, node)
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (or numbers) for backward. They come back as tensors from ``saved_tensors``."""
@@ -107,6 +110,12 @@ class Function:
         return tuple(self._as_tensor(value) for value in self._saved)
 
     def _as_tensor(self, value: Any) -> Tensor | None:
+        if value is None or isinstance(value, Tensor):
+            return value
+        if not backend.is_array(value):  # a number (``x * 2.0``): a 0-d tensor of the op's dtype
+            for t in self.inputs:
+                if isinstance(t, Tensor):
+                    return Tensor(self.xp.asarray(value, dtype=t.data.dtype))
         # An input or an output comes back as a tensor in the graph, so that a backward written in
         # Tensor ops stays connected to it (create_graph=True).
         for t in self.inputs:
@@ -115,17 +124,13 @@ class Function:
         for array in self._outputs:
             if array is value:
                 return Tensor(array, True, self)
-        if value is None or isinstance(value, Tensor):
-            return value
-        if backend.is_array(value):
-            return Tensor(value)
-        # a Python number (``x * 2.0``): a 0-d tensor with the dtype of the op's first tensor
-        like = next(t for t in self.inputs if isinstance(t, Tensor))
-        return Tensor(self.xp.asarray(value, dtype=like.dtype))
+        return Tensor(value)
 
     def output_index(self, output: Tensor) -> int:
         """Which of this op's outputs ``output`` is (0 for a one-output op)."""
-        return next(i for i, array in enumerate(self._outputs) if array is output.data)
+        for i, array in enumerate(self._outputs):
+            if array is output.data:
+                return i
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
@@ -143,9 +148,7 @@ class Function:
 
 
 def _as_array(ctx: Function, result: Any) -> Any:
-    """NumPy gives a scalar for a 0-d result; a tensor holds an array (and so does what was saved)."""
-    if not isinstance(result, backend.host_scalar):
-        return result
+    """The NumPy scalar ``result`` as a 0-d array, in what was saved as well."""
     array = ctx.xp.asarray(result)
     ctx._saved = tuple(array if s is result else s for s in ctx._saved)
     return array

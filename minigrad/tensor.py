@@ -215,9 +215,9 @@ class _Walk:
 
     def send(self, tensor: Tensor, grad: Tensor) -> None:
         """Add ``grad`` to the gradient that has reached ``tensor`` so far."""
-        if grad.shape != tensor.shape:
+        if grad.data.shape != tensor.data.shape:
             grad = _sum_to(grad, tensor.shape)
-        if grad.dtype != tensor.dtype:  # float32 + float64 sends float64 back: a gradient has its tensor's dtype
+        if grad.data.dtype != tensor.data.dtype:  # float32 + float64 sends float64 back: a grad has its tensor's dtype
             grad = grad.to(dtype=tensor.dtype)
         node = tensor.grad_fn
         if node is None:  # a leaf: it waits for the delivery (unless minigrad.grad did not ask for it)
@@ -238,9 +238,10 @@ class _Walk:
         for i, grad in enumerate(grads):
             if grad is None:  # an output that nothing used: its gradient is zero
                 grad = Tensor(node.xp.zeros(node._outputs[i].shape, dtype=node._outputs[i].dtype))
-            hooks = node._hooks and node._hooks.get(i)
-            retained = node._retained and node._retained.get(i)
-            grads[i] = self.finish(grad, hooks, retained and retained(), (id(node), i))
+            if node._hooks or node._retained or self.wanted is not None:  # else there is nothing to finish
+                retained = node._retained and node._retained.get(i)
+                grad = self.finish(grad, node._hooks and node._hooks.get(i), retained and retained(), (id(node), i))
+            grads[i] = grad
         return grads
 
     def deliver(self) -> list[Tensor | None] | None:
