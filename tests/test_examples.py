@@ -144,3 +144,19 @@ def test_compare_runs_plots_each_runs_metrics(tmp_path: Path) -> None:
     out = run("compare_runs", str(tmp_path / "a"), str(tmp_path / "b"), "--labels", "A", "B", "--out", str(figure))
     assert "A epoch 1: 50.00% epoch 2: 90.00%" in out and "B epoch 1: 10.00%" in out
     assert figure.stat().st_size > 1000
+
+
+def test_parallelism_lstm_steps_grow_with_length_and_self_attention_does_not(tmp_path: Path) -> None:
+    out = run("parallelism", "--lengths", "8,16,32", "--width", "16", "--heads", "2", "--batch", "2",
+              "--repeats", "1", "--out", str(tmp_path))
+    rows = {int(parts[0]): [float(v) for v in parts[1:] if v != "|"]
+            for parts in (line.split() for line in out.splitlines()) if parts and parts[0].isdigit()}
+    assert sorted(rows) == [8, 16, 32]
+    lstm_ops, lstm_depth = {n: rows[n][0] for n in rows}, {n: rows[n][1] for n in rows}
+    attention_ops, attention_depth = {n: rows[n][4] for n in rows}, {n: rows[n][5] for n in rows}
+    # the LSTM records ops per step: four times the length, about four times the ops and the depth
+    assert lstm_ops[32] > 3.5 * lstm_ops[8] and lstm_depth[32] > 3.5 * lstm_depth[8]
+    # self-attention is the same few batched ops at every length: all positions at once
+    assert attention_ops[8] == attention_ops[16] == attention_ops[32] < lstm_ops[8]
+    assert attention_depth[8] == attention_depth[32]
+    assert (tmp_path / "parallelism.png").stat().st_size > 1000
