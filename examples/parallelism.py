@@ -77,19 +77,23 @@ def main(argv: list[str] | None = None) -> dict[str, dict[int, dict[str, float]]
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads (default 1: both layers on one core, and no waiting on a busy machine)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="folder for parallelism.png (default: examples/out)")
     parser.add_argument("--no-plot", action="store_true")
     args = parser.parse_args(argv)
 
     mg.manual_seed(0)
+    mg.set_num_threads(args.threads)
     lengths = [int(n) for n in args.lengths.split(",")]
     layers = {"LSTM": nn.LSTM(args.width, args.width, batch_first=True),  # composed: one step after another
               "self-attention": MultiHeadSelfAttention(args.width, args.heads)}
     results = {name: {n: measure(layer, n, args.width, args.batch, args.repeats) for n in lengths}
                for name, layer in layers.items()}
 
-    print(f"width {args.width}, batch {args.batch}, {args.heads} heads; median of {args.repeats}")
+    print(f"width {args.width}, batch {args.batch}, {args.heads} heads, {args.threads} BLAS thread(s); "
+          f"median of {args.repeats}")
     print(f"{'length':>7} | {'LSTM ops':>8} {'depth':>6} {'fwd ms':>8} {'bwd ms':>8} | "
           f"{'attn ops':>8} {'depth':>6} {'fwd ms':>8} {'bwd ms':>8}")
     for n in lengths:

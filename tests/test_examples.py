@@ -129,6 +129,14 @@ def test_bottleneck_reports_accuracy_by_length_and_gradient_paths(tmp_path: Path
     results = json.loads((tmp_path / "bottleneck.json").read_text())
     assert set(results["accuracy"]) == {"no attention", "attention (Luong, dot)"}
     assert all(len(norms) == 13 for norms in results["gradient_norms"].values())  # 12 symbols + <eos>
+    # the gradient path: what reaches the first source symbol is far larger with attention (a direct
+    # path from every decoder step) than without (through all twelve later LSTM steps): at
+    # initialisation, and after training
+    for key in ("gradient_norms", "gradient_norms_trained"):
+        plain, attention = results[key]["no attention"], results[key]["attention (Luong, dot)"]
+        assert attention[0] > 10 * plain[0], (key, attention[0], plain[0])
+    # same hidden size; attention adds only the layer that combines context and state
+    assert results["parameters"]["attention (Luong, dot)"] < 1.2 * results["parameters"]["no attention"]
     assert (tmp_path / "bottleneck.png").stat().st_size > 1000
 
 
