@@ -7,14 +7,21 @@ with the file, the block's number, its line and its first line of code. A block 
 comment ``<!-- no-test -->`` is skipped (for GPU-only code); other languages (```bash, ```text)
 are never run.
 
+A line that prints and ends in ``# → text`` says what it prints: the test checks that the
+printed line is ``text`` (which may go on with an explanation after ``:``, ``,`` or `` (``), so
+that what a page says minigrad prints is what it prints.
+
 A second test checks that every relative link in those files points at a file that exists, so
 that the links from the docs to the code and the examples cannot rot either.
 """
 
 from __future__ import annotations
 
+import builtins
+import io
 import random
 import re
+import sys
 import textwrap
 import traceback
 from collections.abc import Iterator
@@ -82,6 +89,45 @@ def fresh_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     mg.set_default_device(device)
 
 
+ARROW = "# →"
+_EXPLANATION_STARTS = (":", ",", ";", " (", " ←")
+
+
+def printed_matches(printed: str, said: str) -> bool:
+    """Is ``printed`` what the comment ``said``: the same text, perhaps followed by an explanation?"""
+    printed, said = " ".join(printed.split()), " ".join(said.split())
+    return said == printed or (said.startswith(printed) and said[len(printed):].startswith(_EXPLANATION_STARTS))
+
+
+class PrintChecker:
+    """A ``print`` for a block's namespace: it prints, and checks each line marked ``# → ...``."""
+
+    def __init__(self, block: Block, filename: str) -> None:
+        self.lines, self.filename = block.code.splitlines(), filename
+        self.expected = {number: line.split(ARROW, 1)[1].strip()
+                         for number, line in enumerate(self.lines, 1) if ARROW in line and "print(" in line}
+        self.seen: set[int] = set()
+        self.mismatches: list[str] = []
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        builtins.print(*args, **kwargs)
+        caller = sys._getframe(1)
+        if caller.f_code.co_filename != self.filename or caller.f_lineno not in self.expected:
+            return
+        buffer = io.StringIO()
+        builtins.print(*args, **{**kwargs, "file": buffer})
+        said = self.expected[caller.f_lineno]
+        self.seen.add(caller.f_lineno)
+        if not printed_matches(buffer.getvalue().strip(), said):
+            self.mismatches.append(f"line {caller.f_lineno} of the block printed {buffer.getvalue().strip()!r}, "
+                                   f"but its comment says {said!r}")
+
+    def problems(self) -> list[str]:
+        never = [f"line {n} of the block has a '# →' comment but never printed" for n in self.expected
+                 if n not in self.seen]
+        return self.mismatches + never
+
+
 @pytest.mark.parametrize("path", MARKDOWN, ids=[str(p.relative_to(ROOT)) for p in MARKDOWN])
 def test_python_blocks_run(path: Path, fresh_state: Path) -> None:
     blocks = python_blocks(path)
@@ -91,11 +137,15 @@ def test_python_blocks_run(path: Path, fresh_state: Path) -> None:
         if block.skipped:
             continue
         failure = None
+        filename = f"<{name} python block {block.number} (line {block.line})>"
+        checker = namespace["print"] = PrintChecker(block, filename)
         try:
-            code = compile(block.code, f"<{name} python block {block.number} (line {block.line})>", "exec")
+            code = compile(block.code, filename, "exec")
             exec(code, namespace)  # running the docs is the point
         except Exception:
             failure = traceback.format_exc()
+        if failure is None and checker.problems():
+            failure = "what it printed is not what the page says:\n" + "\n".join(checker.problems())
         if failure is not None:  # failed outside the except block, so that no chained traceback is shown
             first_line = next((line for line in block.code.splitlines() if line.strip()), "")
             pytest.fail(f"{name}: python block {block.number} (the block at line {block.line}, "
@@ -116,6 +166,18 @@ def test_relative_links_point_at_files_that_exist(path: Path) -> None:
         if not (path.parent / target).exists():
             missing.append(match["target"])
     assert not missing, f"{path.relative_to(ROOT)} links to files that do not exist: {missing}"
+
+
+def test_a_printed_line_is_checked_against_its_arrow_comment() -> None:
+    assert printed_matches("tensor([6., 8.], dtype=float32)", "tensor([6., 8.], dtype=float32): q, accumulated twice")
+    assert printed_matches("True True", "True   True")
+    assert not printed_matches("tensor([6., 9.], dtype=float32)", "tensor([6., 8.], dtype=float32)")
+    assert not printed_matches("True", "True True")  # a prefix alone is not enough
+    block = Block(1, 1, "print(1 + 1)  # → 3\nprint(2)  # → 2\nif False:\n    print(4)  # → 4", False)
+    checker = PrintChecker(block, "<check>")
+    exec(compile(block.code, "<check>", "exec"), {"print": checker})
+    assert checker.problems() == ["line 1 of the block printed '2', but its comment says '3'",
+                                  "line 4 of the block has a '# →' comment but never printed"]
 
 
 def test_the_block_reader_finds_blocks_and_markers(tmp_path: Path) -> None:
