@@ -1,4 +1,8 @@
-"""Reverse-mode autograd: Function (one op, forward and backward) and the backward pass.
+"""Function: one differentiable op, forward and backward, and how it is recorded in the graph.
+
+(The backward pass that walks the recorded graph is in :mod:`minigrad.tensor`, beside the
+Tensor whose ``backward()`` starts it; ``backward`` and ``grad`` here are torch.autograd's
+entry points to it.)
 
 An op is a subclass of :class:`Function`, written the way PyTorch's
 ``torch.autograd.Function`` is::
@@ -13,7 +17,7 @@ An op is a subclass of :class:`Function`, written the way PyTorch's
         @staticmethod
         def backward(ctx, grad):             # grad is a Tensor: dL/dy
             y, = ctx.saved_tensors
-            return grad * (1 - y * y)        # dL/dx = dL/dy * (1 - tanh²x)
+            return grad * (1 - y * y)        # dL/dx = dL/dy * (1 - tanh²x), as ops/elementwise.py says
 
 ``forward`` works on raw arrays (fast), ``backward`` on Tensors: so a backward can itself
 be differentiated, which is all that ``create_graph=True`` needs. ``Tanh.apply(x)`` runs
