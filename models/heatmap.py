@@ -33,30 +33,52 @@ def cjk_font() -> str | None:
 def draw_attention(weights: Sequence[Sequence[float]], source_tokens: Sequence[str],
                    output_tokens: Sequence[str], path: str | Path, title: str | None = None) -> Path:
     """Save the heatmap of ``weights`` (len(output_tokens) rows × len(source_tokens) columns) as an image."""
+    return draw_attention_grid([[weights]], source_tokens, output_tokens, path, title)
+
+
+def draw_attention_grid(grid: Sequence[Sequence[Sequence[Sequence[float]]]], source_tokens: Sequence[str],
+                        output_tokens: Sequence[str], path: str | Path, title: str | None = None,
+                        row_label: str = "layer", column_label: str = "head") -> Path:
+    """Save several heatmaps side by side: ``grid[r][c]`` is one (output × source) matrix.
+
+    A Transformer's attention, one row of panels per layer and one column per head; a single
+    panel (``[[weights]]``) is :func:`draw_attention`.
+    """
     import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    rows, columns = len(weights), len(weights[0]) if weights else 0
-    if rows != len(output_tokens) or columns != len(source_tokens):
-        raise ValueError(f"heatmap: weights are {rows}×{columns} but there are {len(output_tokens)} output "
-                         f"and {len(source_tokens)} source tokens")
+    rows, columns = len(output_tokens), len(source_tokens)
+    for panel in (weights for row in grid for weights in row):
+        if len(panel) != rows or any(len(line) != columns for line in panel):
+            raise ValueError(f"heatmap: weights are {len(panel)}×{len(panel[0]) if panel else 0} but there are "
+                             f"{rows} output and {columns} source tokens")
     cjk = cjk_font()
     families = ["DejaVu Sans"] + ([cjk] if cjk else [])
+    many = len(grid) > 1 or len(grid[0]) > 1
     with matplotlib.rc_context({"font.family": families}):
         width = min(2 + 0.38 * columns, 24)
         height = min(1.5 + 0.38 * rows, 24)
-        figure, axes = plt.subplots(figsize=(max(width, 4), max(height, 3)))
-        image = axes.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
-        axes.set_xticks(range(columns), [_label(t) for t in source_tokens], rotation=90)
-        axes.set_yticks(range(rows), [_label(t) for t in output_tokens])
-        axes.set_xlabel("source")
-        axes.set_ylabel("output")
+        figure, axes = plt.subplots(len(grid), len(grid[0]), squeeze=False, sharex=True, sharey=True,
+                                    layout="constrained",
+                                    figsize=(max(width, 4) * len(grid[0]), max(height, 3) * len(grid)))
+        for r, row in enumerate(grid):
+            for c, weights in enumerate(row):
+                panel = axes[r][c]
+                image = panel.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+                panel.set_xticks(range(columns), [_label(t) for t in source_tokens], rotation=90)
+                panel.set_yticks(range(rows), [_label(t) for t in output_tokens])
+                if r == len(grid) - 1:
+                    panel.set_xlabel("source")
+                if c == 0:
+                    panel.set_ylabel("output")
+                if many:
+                    panel.set_title(f"{row_label} {r + 1}, {column_label} {c + 1}", fontsize=9)
         if title:
-            axes.set_title(title, fontsize=9, wrap=True)
+            figure.suptitle(title, fontsize=9, wrap=True) if many else axes[0][0].set_title(title, fontsize=9,
+                                                                                             wrap=True)
         figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="attention weight α")
-        figure.tight_layout()
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path, dpi=120)

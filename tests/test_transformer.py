@@ -163,3 +163,16 @@ def test_a_tiny_transformer_learns_to_reverse_sequences() -> None:
     decoded = [t.ids for t in model.greedy(source, max_len=5)]
     correct = sum(ids == list(row[::-1]) for ids, row in zip(decoded, words.tolist()))
     assert correct >= 16, f"{correct} of 20 reversed correctly"
+
+
+def test_the_attention_of_every_layer_and_head_is_drawn(tmp_path) -> None:
+    from models.heatmap import draw_attention_grid  # noqa: PLC0415 - matplotlib, for this test only
+
+    model = tiny_transformer()
+    model(mg.tensor([[4, 5, 6, EOS_ID]]), mg.tensor([[BOS_ID, 4, 5]]))
+    grid = [[head.tolist() for head in layer[0]] for layer in model.decoder.cross_weights]  # [layer][head]
+    assert len(grid) == 2 and len(grid[0]) == 2
+    path = draw_attention_grid(grid, ["a", "b", "c", "<eos>"], ["<bos>", "a", "b"], tmp_path / "heads.png")
+    assert path.stat().st_size > 5000
+    with pytest.raises(ValueError, match="weights are 3×4 but there are 3 output and 3 source tokens"):
+        draw_attention_grid(grid, ["a", "b", "c"], ["<bos>", "a", "b"], tmp_path / "bad.png")
