@@ -32,7 +32,7 @@ def read_npz(path: str | os.PathLike[str], max_bytes: int = safefile.DEFAULT_MAX
     path = os.fspath(path)
     try:
         return _read(path, max_bytes)
-    except safefile.FileProblem as exc:
+    except safefile.FileProblemError as exc:
         raise CheckpointError(f"checkpoint {path} {exc}") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError) as exc:
         raise CheckpointError(f"checkpoint {path} is not a readable old .npz checkpoint "
@@ -43,41 +43,41 @@ def _read(path: str, max_bytes: int) -> tuple[Any, Any]:
     descriptor, size = safefile.open_regular(path, max_bytes)
     with os.fdopen(descriptor, "rb") as file:
         if file.read(2) != b"PK":
-            raise safefile.FileProblem("is not a zip archive, so not an old .npz checkpoint")
+            raise safefile.FileProblemError("is not a zip archive, so not an old .npz checkpoint")
         file.seek(0)
         with zipfile.ZipFile(file) as archive:
             infos = archive.infolist()
             if len(infos) > MAX_MEMBERS:
-                raise safefile.FileProblem(f"holds {len(infos):,} members, more than the limit of {MAX_MEMBERS:,}")
+                raise safefile.FileProblemError(f"holds {len(infos):,} members, more than the limit of {MAX_MEMBERS:,}")
             names = [info.filename for info in infos]
             if len(set(names)) != len(names):
                 duplicate = next(name for name in names if names.count(name) > 1)
-                raise safefile.FileProblem(f"holds the member {duplicate[:80]!r} twice")
+                raise safefile.FileProblemError(f"holds the member {duplicate[:80]!r} twice")
             for info in infos:
                 if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
-                    raise safefile.FileProblem(f"has a compressed member {info.filename[:80]!r}; old minigrad "
+                    raise safefile.FileProblemError(f"has a compressed member {info.filename[:80]!r}; old minigrad "
                                                "checkpoints store their members uncompressed")
                 if info.file_size > size or info.flag_bits & 0x1:
-                    raise safefile.FileProblem(f"has a member {info.filename[:80]!r} that cannot be in it")
+                    raise safefile.FileProblemError(f"has a member {info.filename[:80]!r} that cannot be in it")
             if sum(info.file_size for info in infos) > size:
-                raise safefile.FileProblem("has members that together claim more bytes than the file has")
+                raise safefile.FileProblemError("has members that together claim more bytes than the file has")
             members = {name.removesuffix(".npy"): info for name, info in zip(names, infos)}
             if "header" not in members:
-                raise safefile.FileProblem("is an .npz archive but not a minigrad checkpoint (no 'header' entry)")
+                raise safefile.FileProblemError("is an .npz archive but not a minigrad checkpoint (no 'header' entry)")
             header_bytes = _array(archive, members["header"], "header")
             if header_bytes.dtype != np.uint8 or header_bytes.ndim != 1:
-                raise safefile.FileProblem("has a damaged header (not a byte array)")
+                raise safefile.FileProblemError("has a damaged header (not a byte array)")
             header = safefile.bounded_json(header_bytes.tobytes(), "header")
             if not isinstance(header, dict) or header.get("format") != "minigrad.checkpoint" or header.get(
                     "version") != 1 or not isinstance(header.get("arrays"), dict):
-                raise safefile.FileProblem("is not an old (version 1) minigrad checkpoint")
+                raise safefile.FileProblemError("is not an old (version 1) minigrad checkpoint")
             arrays = {}
             for key in header["arrays"]:
                 if not isinstance(key, str) or key not in members or key == "header":
-                    raise safefile.FileProblem(f"lists an array {str(key)[:80]!r} that it does not hold")
+                    raise safefile.FileProblemError(f"lists an array {str(key)[:80]!r} that it does not hold")
                 arrays[key] = _array(archive, members[key], key)
     if _checksum(arrays) != header.get("sha256"):
-        raise safefile.FileProblem("failed its SHA-256 check: the array data is corrupted")
+        raise safefile.FileProblemError("failed its SHA-256 check: the array data is corrupted")
     return _decode(header.get("state"), arrays, 0), header.get("config")
 
 
@@ -90,10 +90,10 @@ def _array(archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str) -> np.ndar
     reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
     shape, fortran, dtype = reader(stream, max_header_size=10_000)
     if dtype.kind not in "biuf" or dtype.hasobject or not all(isinstance(n, int) and n >= 0 for n in shape):
-        raise safefile.FileProblem(f"has an array {key!r} of dtype {dtype}, which is not numeric")
+        raise safefile.FileProblemError(f"has an array {key!r} of dtype {dtype}, which is not numeric")
     count = int(np.prod(shape, dtype=object))
     if count * dtype.itemsize != len(raw) - stream.tell():
-        raise safefile.FileProblem(f"has an array {key!r} whose shape {shape} does not fit its bytes")
+        raise safefile.FileProblemError(f"has an array {key!r} whose shape {shape} does not fit its bytes")
     flat = np.frombuffer(raw, dtype=dtype, count=count, offset=stream.tell())
     return flat.reshape(shape, order="F" if fortran else "C").copy()
 
@@ -108,7 +108,7 @@ def _checksum(arrays: dict[str, np.ndarray]) -> str:
 
 def _decode(value: Any, arrays: dict[str, np.ndarray], depth: int) -> Any:
     if depth > safefile.MAX_JSON_DEPTH:
-        raise safefile.FileProblem("has state nested too deeply")
+        raise safefile.FileProblemError("has state nested too deeply")
     if isinstance(value, list):
         return [_decode(item, arrays, depth + 1) for item in value]
     if not isinstance(value, dict):
@@ -118,11 +118,12 @@ def _decode(value: Any, arrays: dict[str, np.ndarray], depth: int) -> Any:
         if tag == "__tuple__" and isinstance(content, list):
             return tuple(_decode(item, arrays, depth + 1) for item in content)
         if tag == "__dict__" and isinstance(content, list) and all(
-                isinstance(pair, list) and len(pair) == 2 and not isinstance(pair[0], (list, dict)) for pair in content):
+                isinstance(pair, list) and len(pair) == 2 and not isinstance(pair[0], (list, dict))
+                for pair in content):
             return {key: _decode(item, arrays, depth + 1) for key, item in content}
         if tag in ("__tensor__", "__array__") and isinstance(content, str) and content in arrays:
             return Tensor(arrays[content]) if tag == "__tensor__" else arrays[content]
-        raise safefile.FileProblem(f"has a damaged state (a {tag} entry that is malformed)")
+        raise safefile.FileProblemError(f"has a damaged state (a {tag} entry that is malformed)")
     return {key: _decode(item, arrays, depth + 1) for key, item in value.items()}
 
 

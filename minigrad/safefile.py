@@ -50,7 +50,7 @@ DTYPES: dict[str, np.dtype] = {
 }
 
 
-class FileProblem(ValueError):
+class FileProblemError(ValueError):
     """What is wrong with a file, said without its name (the caller adds it); ``magic``: its first bytes."""
 
     magic = b""
@@ -69,18 +69,18 @@ def open_regular(path: str, max_bytes: int) -> tuple[int, int]:
     try:
         descriptor = os.open(path, flags)
     except FileNotFoundError as exc:
-        raise FileProblem("does not exist") from exc
+        raise FileProblemError("does not exist") from exc
     except IsADirectoryError as exc:
-        raise FileProblem("is a folder, not a file") from exc
+        raise FileProblemError("is a folder, not a file") from exc
     except OSError as exc:
-        raise FileProblem(f"cannot be opened: {exc.strerror}") from exc
+        raise FileProblemError(f"cannot be opened: {exc.strerror}") from exc
     try:
         info = os.fstat(descriptor)
         kind = _kind(info.st_mode)
         if kind:
-            raise FileProblem(f"is {kind}, not a regular file")
+            raise FileProblemError(f"is {kind}, not a regular file")
         if info.st_size > max_bytes:
-            raise FileProblem(f"is {info.st_size:,} bytes, more than the limit of {max_bytes:,}")
+            raise FileProblemError(f"is {info.st_size:,} bytes, more than the limit of {max_bytes:,}")
         if hasattr(os, "set_blocking"):
             os.set_blocking(descriptor, True)
     except BaseException:
@@ -104,12 +104,12 @@ def _kind(mode: int) -> str | None:
 
 
 def read_exactly(descriptor: int, count: int, offset: int) -> bytes:
-    """``count`` bytes at ``offset``, or FileProblem if the file ends (or grows strange) first."""
+    """``count`` bytes at ``offset``, or FileProblemError if the file ends (or grows strange) first."""
     chunks, done = [], 0
     while done < count:
         chunk = os.pread(descriptor, min(count - done, 1 << 26), offset + done)
         if not chunk:
-            raise FileProblem(f"is truncated: it ends {count - done:,} bytes early")
+            raise FileProblemError(f"is truncated: it ends {count - done:,} bytes early")
         chunks.append(chunk)
         done += len(chunk)
     return b"".join(chunks)
@@ -126,22 +126,23 @@ def bounded_json(raw: bytes, what: str) -> Any:
     Duplicate keys are refused, not silently resolved to the last one.
     """
     if len(raw) > MAX_HEADER_BYTES:
-        raise FileProblem(f"has a {what} of {len(raw):,} bytes, more than the limit of {MAX_HEADER_BYTES:,}")
+        raise FileProblemError(f"has a {what} of {len(raw):,} bytes, more than the limit of {MAX_HEADER_BYTES:,}")
     values = raw.count(b",") + raw.count(b":") + raw.count(b"[") + raw.count(b"{")
     if values > MAX_JSON_VALUES:
-        raise FileProblem(f"has a {what} of about {values:,} JSON values, more than the limit of {MAX_JSON_VALUES:,}")
+        raise FileProblemError(f"has a {what} of about {values:,} JSON values, more than the limit of "
+                               f"{MAX_JSON_VALUES:,}")
     try:
         text = raw.decode("utf-8")
         value = json.loads(text, object_pairs_hook=_no_duplicates)
     except UnicodeDecodeError as exc:
-        raise FileProblem(f"has a {what} that is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+        raise FileProblemError(f"has a {what} that is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except RecursionError as exc:
-        raise FileProblem(f"has a {what} nested too deeply") from exc
+        raise FileProblemError(f"has a {what} nested too deeply") from exc
     except ValueError as exc:  # json.JSONDecodeError, and our duplicate keys
-        raise FileProblem(f"has a {what} that is not valid JSON ({exc})") from exc
+        raise FileProblemError(f"has a {what} that is not valid JSON ({exc})") from exc
     depth = json_depth(value)
     if depth > MAX_JSON_DEPTH:
-        raise FileProblem(f"has a {what} nested {depth} deep, more than the limit of {MAX_JSON_DEPTH}")
+        raise FileProblemError(f"has a {what} nested {depth} deep, more than the limit of {MAX_JSON_DEPTH}")
     return value
 
 
@@ -174,13 +175,13 @@ def json_depth(value: Any) -> int:
 def check_table(header: Any, data_size: int) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """The tensor table and the ``__metadata__`` of a parsed header, every entry checked against the file."""
     if not isinstance(header, dict):
-        raise FileProblem(f"has a header that is a JSON {type(header).__name__}, not an object")
+        raise FileProblemError(f"has a header that is a JSON {type(header).__name__}, not an object")
     metadata = header.get("__metadata__", {})
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-        raise FileProblem("has a __metadata__ that is not a map of strings")
+        raise FileProblemError("has a __metadata__ that is not a map of strings")
     table = {name: entry for name, entry in header.items() if name != "__metadata__"}
     if len(table) > MAX_TENSORS:
-        raise FileProblem(f"lists {len(table):,} tensors, more than the limit of {MAX_TENSORS:,}")
+        raise FileProblemError(f"lists {len(table):,} tensors, more than the limit of {MAX_TENSORS:,}")
     for name, entry in table.items():
         _check_entry(name, entry, data_size)
     ranges = sorted((entry["data_offsets"][0], entry["data_offsets"][1], name) for name, entry in table.items())
@@ -188,35 +189,35 @@ def check_table(header: Any, data_size: int) -> tuple[dict[str, dict[str, Any]],
     for begin, stop, name in ranges:
         if begin != end:
             problem = "overlaps another tensor" if begin < end else f"leaves a gap of {begin - end:,} bytes before it"
-            raise FileProblem(f"has a damaged tensor table: tensor {name[:80]!r} {problem}")
+            raise FileProblemError(f"has a damaged tensor table: tensor {name[:80]!r} {problem}")
         end = stop
     if end != data_size:
-        raise FileProblem(f"is damaged: its tensors take {end:,} bytes but its data section has {data_size:,}")
+        raise FileProblemError(f"is damaged: its tensors take {end:,} bytes but its data section has {data_size:,}")
     return table, metadata
 
 
 def _check_entry(name: str, entry: Any, data_size: int) -> None:
     label = f"tensor {name[:80]!r}"
     if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
-        raise FileProblem(f"has a damaged tensor table: {label} is not {{dtype, shape, data_offsets}}")
+        raise FileProblemError(f"has a damaged tensor table: {label} is not {{dtype, shape, data_offsets}}")
     dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
     if dtype not in DTYPES:
-        raise FileProblem(f"has {label} of dtype {str(dtype)[:20]!r}, which minigrad does not read (numeric "
+        raise FileProblemError(f"has {label} of dtype {str(dtype)[:20]!r}, which minigrad does not read (numeric "
                           f"dtypes only: {', '.join(DTYPES)})")
     if (not isinstance(shape, list) or len(shape) > MAX_DIMS
             or not all(type(size) is int and 0 <= size <= data_size for size in shape)):
-        raise FileProblem(f"has {label} with a bad shape (at most {MAX_DIMS} sizes, each a whole number from 0 to "
+        raise FileProblemError(f"has {label} with a bad shape (at most {MAX_DIMS} sizes, each a whole number from 0 to "
                           "the file's size)")
     if (not isinstance(offsets, list) or len(offsets) != 2 or not all(type(o) is int for o in offsets)
             or not 0 <= offsets[0] <= offsets[1] <= data_size):
-        raise FileProblem(f"has {label} whose byte range {str(offsets)[:60]} is not inside the file")
+        raise FileProblemError(f"has {label} whose byte range {str(offsets)[:60]} is not inside the file")
     elements = 1
     for size in shape:
         elements *= size  # Python ints: no overflow, and each size is at most the file's size
         if elements > data_size:
             break
     if elements * DTYPES[dtype].itemsize != offsets[1] - offsets[0]:
-        raise FileProblem(f"has {label} of shape {shape} and dtype {dtype}, which needs "
+        raise FileProblemError(f"has {label} of shape {shape} and dtype {dtype}, which needs "
                           f"{elements * DTYPES[dtype].itemsize:,} bytes, but its byte range holds "
                           f"{offsets[1] - offsets[0]:,}")
 
@@ -228,32 +229,32 @@ def read(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[dict[str, np.nd
     descriptor, size = open_regular(path, max_bytes)
     try:
         if size < 8:
-            raise FileProblem("is empty" if size == 0 else f"is truncated ({size} bytes)")
+            raise FileProblemError("is empty" if size == 0 else f"is truncated ({size} bytes)")
         start = read_exactly(descriptor, 8, 0)
         (header_size,) = struct.unpack("<Q", start)
         try:
             if header_size > MAX_HEADER_BYTES:
-                raise FileProblem(f"claims a header of {header_size:,} bytes, more than the limit of "
+                raise FileProblemError(f"claims a header of {header_size:,} bytes, more than the limit of "
                                   f"{MAX_HEADER_BYTES:,}")
             if 8 + header_size > size:
-                raise FileProblem(f"is truncated: its header claims {header_size:,} bytes, but the file has "
+                raise FileProblemError(f"is truncated: its header claims {header_size:,} bytes, but the file has "
                                   f"{size - 8:,}")
             raw = read_exactly(descriptor, header_size, 8)
             if not raw.lstrip(b" ").startswith(b"{"):
-                raise FileProblem("has a header that is not a JSON object")
-        except FileProblem as exc:
+                raise FileProblemError("has a header that is not a JSON object")
+        except FileProblemError as exc:
             exc.magic = start  # so that the caller can say what the file is instead
             raise
         table, metadata = check_table(bounded_json(raw.rstrip(b" "), "header"), size - 8 - header_size)
         data = read_exactly(descriptor, size - 8 - header_size, 8 + header_size)
         if os.pread(descriptor, 1, size):
-            raise FileProblem("grew while it was read")
+            raise FileProblemError("grew while it was read")
     finally:
         os.close(descriptor)
     try:
         tensors = load_safetensors(start + raw + data)
     except Exception as exc:  # safetensors' own checks: they should agree with ours  # noqa: BLE001
-        raise FileProblem(f"is not a valid safetensors file ({exc})") from exc
+        raise FileProblemError(f"is not a valid safetensors file ({exc})") from exc
     del data
     return {name: tensors[name] for name in table}, metadata
 

@@ -181,10 +181,10 @@ def read(path: str | os.PathLike[str], max_bytes: int = safefile.DEFAULT_MAX_BYT
     try:
         tensors, metadata = safefile.read(path, max_bytes)
         if METADATA_KEY not in metadata:
-            raise safefile.FileProblem("is a safetensors file but not a minigrad checkpoint (it has no 'minigrad' "
+            raise safefile.FileProblemError("is a safetensors file but not a minigrad checkpoint (it has no 'minigrad' "
                                        "metadata); load its tensors with safetensors.numpy.load_file")
         meta = safefile.bounded_json(metadata[METADATA_KEY].encode("utf-8"), "metadata")
-    except safefile.FileProblem as exc:
+    except safefile.FileProblemError as exc:
         raise CheckpointError(f"checkpoint {path} {exc}{_hint(exc.magic)}") from None
     _check_meta(path, meta, tensors)
     if checksum(meta, tensors) != meta["sha256"]:
@@ -240,8 +240,8 @@ def _decode(value: Any, checkpoint: Checkpoint, device: Device | None, depth: in
             return tuple(_decode(item, checkpoint, device, depth + 1) for item in content)
         if tag == "__dict__":
             if not isinstance(content, list) or not all(
-                    isinstance(pair, list) and len(pair) == 2 and (pair[0] is None or isinstance(pair[0], (str, int, float)))
-                    for pair in content):
+                    isinstance(pair, list) and len(pair) == 2
+                    and (pair[0] is None or isinstance(pair[0], (str, int, float))) for pair in content):
                 raise CheckpointError(f"checkpoint {path} has a damaged state (a __dict__ that is not a list of "
                                       "[key, value] pairs)")
             return {key: _decode(item, checkpoint, device, depth + 1) for key, item in content}
