@@ -209,8 +209,11 @@ def _check_entry(name: str, entry: Any, data_size: int) -> None:
         raise FileProblemError(f"has {label} with a bad shape (at most {MAX_DIMS} sizes, each a whole number from 0 to "
                           "the file's size)")
     if (not isinstance(offsets, list) or len(offsets) != 2 or not all(type(o) is int for o in offsets)
-            or not 0 <= offsets[0] <= offsets[1] <= data_size):
-        raise FileProblemError(f"has {label} whose byte range {str(offsets)[:60]} is not inside the file")
+            or not 0 <= offsets[0] <= offsets[1]):
+        raise FileProblemError(f"has {label} whose byte range {str(offsets)[:60]} is not a range")
+    if offsets[1] > data_size:
+        raise FileProblemError(f"is truncated: {label} ends at byte {offsets[1]:,} of the data, which has "
+                               f"{data_size:,}")
     elements = 1
     for size in shape:
         elements *= size  # Python ints: no overflow, and each size is at most the file's size

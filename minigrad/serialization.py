@@ -88,7 +88,8 @@ def _encode(value: Any, where: tuple, arrays: dict[str, np.ndarray], devices: di
     """``value`` as JSON, with each array moved into ``arrays`` and replaced by a reference."""
     if isinstance(value, Tensor) or backend.is_array(value):
         data = value.data if isinstance(value, Tensor) else value
-        host = np.ascontiguousarray(backend.to_host(data))  # a copy; the tensor stays on its device
+        host = backend.to_host(data)  # a copy; the tensor stays on its device
+        host = host if host.flags.c_contiguous else host.copy(order="C")  # (ascontiguousarray makes 0-d 1-d)
         if host.dtype.kind not in _KINDS:
             raise TypeError(f"save: {_label(where)} has dtype {host.dtype}, which a checkpoint cannot hold "
                             "(only bool, integer and float arrays)")
@@ -134,7 +135,7 @@ def checksum(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> str:
     for name in sorted(arrays):
         array = arrays[name]
         digest.update(f";{name}:{array.dtype.str}:{array.shape}:".encode())
-        digest.update(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
+        digest.update(array.reshape(-1).view(np.uint8) if array.flags.c_contiguous else array.tobytes())
     return digest.hexdigest()
 
 
@@ -211,7 +212,7 @@ def _check_meta(path: str, meta: Any, tensors: Mapping[str, np.ndarray]) -> None
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
         fail(f"is not a minigrad checkpoint (its metadata's format is {str(found)[:40]!r})")
     if meta.get("version") != VERSION:
-        fail(f"has format version {str(meta.get('version'))[:20]!r}, but this minigrad reads version {VERSION} only")
+        fail(f"has format version {str(meta.get('version'))[:20]}, but this minigrad reads version {VERSION} only")
     missing = [key for key in ("state", "config", "devices", "sha256") if key not in meta]
     if missing:
         fail(f"has damaged metadata (it lacks {', '.join(missing)})")

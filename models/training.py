@@ -484,8 +484,8 @@ class Trainer:
         so a resumed run goes on exactly where this one stopped (same weights, optimizer, RNG,
         data, loss sums). A second Ctrl-C stops sooner, but never inside an update or a commit.
         """
-        if self.run is None:
-            self.open_run(resume=False, overwrite=True)
+        if self.run is None:  # used as a library, without open_run: still one training at a time
+            self.run = RunFolder(self.out).acquire()
         best = max((h["valid_exact_match"] for h in self.history), default=-1.0)
         try:
             with self.ctrl_c:
