@@ -35,7 +35,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_train_writes_checkpoints_metrics_and_plot(trained: Path) -> None:
     run_folder = trained / "run"
-    assert {p.name for p in run_folder.iterdir()} >= {"best.safetensors", "last.safetensors", "metrics.jsonl", "metrics.png"}
+    names = {p.name for p in run_folder.iterdir()}
+    assert names >= {"best.safetensors", "last.safetensors", "metrics.jsonl", "metrics.png"}
     assert len((run_folder / "metrics.jsonl").read_text().splitlines()) == 2
 
 
