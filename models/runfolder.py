@@ -66,6 +66,8 @@ class RunFolder:
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
         self._lock = descriptor
+        for partial in self.out.glob(".*.partial"):  # left by a training killed mid-write; we hold the lock
+            partial.unlink(missing_ok=True)
         return self
 
     def release(self) -> None:
