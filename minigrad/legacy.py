@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import struct
 import zipfile
 from typing import Any
 
@@ -35,8 +36,9 @@ def read_npz(path: str | os.PathLike[str], max_bytes: int = safefile.DEFAULT_MAX
     except safefile.FileProblemError as exc:
         raise CheckpointError(f"checkpoint {path} {exc}") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+        first_line = (str(exc).splitlines() or [""])[0][:200]
         raise CheckpointError(f"checkpoint {path} is not a readable old .npz checkpoint "
-                              f"({type(exc).__name__}: {str(exc)[:200]})") from None
+                              f"({type(exc).__name__}: {first_line})") from None
 
 
 def _read(path: str, max_bytes: int) -> tuple[Any, Any]:
@@ -44,6 +46,7 @@ def _read(path: str, max_bytes: int) -> tuple[Any, Any]:
     with os.fdopen(descriptor, "rb") as file:
         if file.read(2) != b"PK":
             raise safefile.FileProblemError("is not a zip archive, so not an old .npz checkpoint")
+        _check_member_count(file, size)
         file.seek(0)
         with zipfile.ZipFile(file) as archive:
             infos = archive.infolist()
@@ -79,6 +82,18 @@ def _read(path: str, max_bytes: int) -> tuple[Any, Any]:
     if _checksum(arrays) != header.get("sha256"):
         raise safefile.FileProblemError("failed its SHA-256 check: the array data is corrupted")
     return _decode(header.get("state"), arrays, 0), header.get("config")
+
+
+def _check_member_count(file: Any, size: int) -> None:
+    """Refuse too many members from the zip's end record, before zipfile reads its whole table."""
+    tail_size = min(size, 22 + 65535)  # the end record, and a comment of at most 64 kB
+    file.seek(size - tail_size)
+    tail = file.read(tail_size)
+    end = tail.rfind(b"PK\x05\x06")
+    if end >= 0 and end + 22 <= len(tail):
+        (count,) = struct.unpack("<H", tail[end + 10:end + 12])
+        if count != 0xFFFF and count > MAX_MEMBERS:  # 0xFFFF: a zip64 archive, whose count zipfile checks below
+            raise safefile.FileProblemError(f"holds {count:,} members, more than the limit of {MAX_MEMBERS:,}")
 
 
 def _array(archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str) -> np.ndarray:

@@ -35,10 +35,11 @@ from typing import Any
 import numpy as np
 
 MAX_HEADER_BYTES = 8 * 2**20  # safetensors' own cap is 100 MB
-MAX_JSON_VALUES = 1_000_000  # bounds the memory json.loads may take (about 60 bytes per value at most)
+MAX_JSON_VALUES = 500_000  # bounds the memory json.loads may take (about 70 bytes per value at most)
+MAX_JSON_OBJECTS = 50_000  # each JSON object costs a Python call (the duplicate-key check)
 MAX_JSON_DEPTH = 64
 MAX_DIMS = 8
-MAX_TENSORS = 100_000
+MAX_TENSORS = 10_000
 DEFAULT_MAX_BYTES = 16 * 2**30
 
 # safetensors' dtype names that NumPy holds; BF16, F8_* and the rest are refused by name.
@@ -118,7 +119,7 @@ def read_exactly(descriptor: int, count: int, offset: int) -> bytes:
 # --- bounded JSON -----------------------------------------------------------------------------------
 
 
-def bounded_json(raw: bytes, what: str) -> Any:
+def bounded_json(raw: bytes, what: str, walk_depth: bool = True) -> Any:
     """Parse ``raw`` as JSON after bounding its size, its number of values and (after) its depth.
 
     Separators bound the values: a JSON text with ``k`` commas and colons holds at most about
@@ -131,6 +132,10 @@ def bounded_json(raw: bytes, what: str) -> Any:
     if values > MAX_JSON_VALUES:
         raise FileProblemError(f"has a {what} of about {values:,} JSON values, more than the limit of "
                                f"{MAX_JSON_VALUES:,}")
+    objects = raw.count(b"{")
+    if objects > MAX_JSON_OBJECTS:
+        raise FileProblemError(f"has a {what} of about {objects:,} JSON objects, more than the limit of "
+                               f"{MAX_JSON_OBJECTS:,}")
     try:
         text = raw.decode("utf-8")
         value = json.loads(text, object_pairs_hook=_no_duplicates)
@@ -140,7 +145,7 @@ def bounded_json(raw: bytes, what: str) -> Any:
         raise FileProblemError(f"has a {what} nested too deeply") from exc
     except ValueError as exc:  # json.JSONDecodeError, and our duplicate keys
         raise FileProblemError(f"has a {what} that is not valid JSON ({exc})") from exc
-    depth = json_depth(value)
+    depth = json_depth(value) if walk_depth else 0
     if depth > MAX_JSON_DEPTH:
         raise FileProblemError(f"has a {what} nested {depth} deep, more than the limit of {MAX_JSON_DEPTH}")
     return value
@@ -157,15 +162,16 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def json_depth(value: Any) -> int:
     """How deep lists and dicts nest in ``value``, walked with a stack (no recursion)."""
+    if not isinstance(value, (list, dict)):
+        return 0
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        if isinstance(item, list):
-            deepest = max(deepest, depth)
-            if depth <= MAX_JSON_DEPTH:  # deeper is refused anyway: no need to walk it all
-                stack.extend((child, depth + 1) for child in item)
+        deepest = max(deepest, depth)
+        if depth > MAX_JSON_DEPTH:
+            break  # deeper is refused anyway: no need to walk it all
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend([(child, depth + 1) for child in children if type(child) in (list, dict)])
     return deepest
 
 
@@ -176,6 +182,8 @@ def check_table(header: Any, data_size: int) -> tuple[dict[str, dict[str, Any]],
     """The tensor table and the ``__metadata__`` of a parsed header, every entry checked against the file."""
     if not isinstance(header, dict):
         raise FileProblemError(f"has a header that is a JSON {type(header).__name__}, not an object")
+    if len(header) > MAX_TENSORS + 1:
+        raise FileProblemError(f"lists {len(header) - 1:,} tensors, more than the limit of {MAX_TENSORS:,}")
     metadata = header.get("__metadata__", {})
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise FileProblemError("has a __metadata__ that is not a map of strings")
@@ -248,7 +256,9 @@ def read(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[dict[str, np.nd
         except FileProblemError as exc:
             exc.magic = start  # so that the caller can say what the file is instead
             raise
-        table, metadata = check_table(bounded_json(raw.rstrip(b" "), "header"), size - 8 - header_size)
+        # the table's depth is checked by check_table's types; JSON's own recursion limit bounds the parse
+        table, metadata = check_table(bounded_json(raw.rstrip(b" "), "header", walk_depth=False),
+                                      size - 8 - header_size)
         data = read_exactly(descriptor, size - 8 - header_size, 8 + header_size)
         if os.pread(descriptor, 1, size):
             raise FileProblemError("grew while it was read")

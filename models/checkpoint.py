@@ -174,7 +174,7 @@ def _check_shapes(checkpoint: Checkpoint, weights: dict[str, Any], config: dict[
     shapes = {}
     for name, reference in weights.items():
         target = reference.get("__tensor__") if isinstance(reference, dict) and len(reference) == 1 else None
-        if target not in checkpoint.tensors:
+        if not isinstance(target, str) or target not in checkpoint.tensors:
             raise ProblemError(f"has a model weight {str(name)[:80]!r} that is not a tensor in the file")
         tensor = checkpoint.tensors[target]
         if tensor.dtype.kind != "f":
