@@ -234,8 +234,13 @@ def _check_entry(name: str, entry: Any, data_size: int) -> None:
 
 
 def read(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """The tensors and the ``__metadata__`` of the .safetensors file at ``path``, bounded and checked first."""
-    from safetensors.numpy import load as load_safetensors  # noqa: PLC0415 - only when a file is read
+    """The tensors and the ``__metadata__`` of the .safetensors file at ``path``, bounded and checked first.
+
+    The header is read and checked here; the tensors are then read by ``safetensors`` itself
+    (``safe_open``, which maps the file and copies each tensor out), from the very file that was
+    checked (``/proc/self/fd/N`` where there is one), and must match the checked table.
+    """
+    from safetensors import safe_open  # noqa: PLC0415 - only when a file is read
 
     descriptor, size = open_regular(path, max_bytes)
     try:
@@ -246,10 +251,10 @@ def read(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[dict[str, np.nd
         try:
             if header_size > MAX_HEADER_BYTES:
                 raise FileProblemError(f"claims a header of {header_size:,} bytes, more than the limit of "
-                                  f"{MAX_HEADER_BYTES:,}")
+                                       f"{MAX_HEADER_BYTES:,}")
             if 8 + header_size > size:
                 raise FileProblemError(f"is truncated: its header claims {header_size:,} bytes, but the file has "
-                                  f"{size - 8:,}")
+                                       f"{size - 8:,}")
             raw = read_exactly(descriptor, header_size, 8)
             if not raw.lstrip(b" ").startswith(b"{"):
                 raise FileProblemError("has a header that is not a JSON object")
@@ -259,17 +264,22 @@ def read(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[dict[str, np.nd
         # the table's depth is checked by check_table's types; JSON's own recursion limit bounds the parse
         table, metadata = check_table(bounded_json(raw.rstrip(b" "), "header", walk_depth=False),
                                       size - 8 - header_size)
-        data = read_exactly(descriptor, size - 8 - header_size, 8 + header_size)
-        if os.pread(descriptor, 1, size):
-            raise FileProblemError("grew while it was read")
+        same_file = f"/proc/self/fd/{descriptor}"
+        try:
+            with safe_open(same_file if os.path.exists(same_file) else path, framework="np") as file:
+                if (file.metadata() or {}) != metadata or set(file.keys()) != set(table):
+                    raise FileProblemError("changed while it was read")
+                tensors = {name: file.get_tensor(name) for name in table}
+        except FileProblemError:
+            raise
+        except Exception as exc:  # safetensors' own checks: they should agree with ours  # noqa: BLE001
+            raise FileProblemError(f"is not a valid safetensors file ({str(exc)[:200]})") from exc
     finally:
         os.close(descriptor)
-    try:
-        tensors = load_safetensors(start + raw + data)
-    except Exception as exc:  # safetensors' own checks: they should agree with ours  # noqa: BLE001
-        raise FileProblemError(f"is not a valid safetensors file ({exc})") from exc
-    del data
-    return {name: tensors[name] for name in table}, metadata
+    for name, entry in table.items():
+        if tensors[name].dtype != DTYPES[entry["dtype"]] or list(tensors[name].shape) != entry["shape"]:
+            raise FileProblemError(f"changed while it was read (tensor {name[:80]!r})")
+    return tensors, metadata
 
 
 # --- writing ------------------------------------------------------------------------------------------
