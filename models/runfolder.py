@@ -33,7 +33,8 @@ except ImportError:  # Windows: no flock; a second training is not detected ther
 LAST, BEST = "last.safetensors", "best.safetensors"
 OLD_LAST = "last.npz"
 METRICS, PLOT, LOCK = "metrics.jsonl", "metrics.png", ".lock"
-MAY_CHANGE_ON_RESUME = ("epochs", "lr", "device", "out")  # every other option must match the checkpoint's
+# every other option must match the checkpoint's; "lstm" (composed or fused) computes the same numbers either way
+MAY_CHANGE_ON_RESUME = ("epochs", "lr", "device", "lstm", "out")
 
 
 class RunFolderBusyError(OSError):

@@ -34,7 +34,7 @@ from models.data import (
     task_pairs,
 )
 from models.interrupt import CtrlC
-from models.runfolder import BEST, LAST, OLD_LAST, RunFolder, option_differences
+from models.runfolder import BEST, LAST, MAY_CHANGE_ON_RESUME, OLD_LAST, RunFolder, option_differences
 from models.seq2seq import Seq2Seq, Translation, build_model
 
 Pairs = list[tuple[str, str]]
@@ -295,7 +295,10 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> Loaded:
     config = TrainConfig(**{**saved["train"], "device": device})
     source_vocab = Vocab.from_dict(saved["source_vocab"])
     target_vocab = Vocab.from_dict(saved["target_vocab"])
-    model = build_model(len(source_vocab), len(target_vocab), device=device, **saved["model"])
+    try:
+        model = build_model(len(source_vocab), len(target_vocab), device=device, **saved["model"])
+    except (TypeError, ValueError) as exc:  # a config value the schema let through but the model refuses
+        raise CheckpointError(f"checkpoint {path} has a model config this minigrad cannot build: {exc}") from None
     state = read.state(mg.get_device(device))
     try:
         model.load_state_dict(state["model"])
@@ -412,8 +415,9 @@ class Trainer:
                             "resume with the same --task/--data and --seed, or use a new --out")
         differences = option_differences(saved["train"], asdict(self.config))
         if differences:
+            may_change = ", ".join(f"--{name}" for name in MAY_CHANGE_ON_RESUME if name != "out")
             raise DataError(f"checkpoint {path} was trained with other options: {'; '.join(differences)}; resume "
-                            "with the same options (only --epochs, --lr and --device may change) or use a new --out")
+                            f"with the same options (only {may_change} may change) or use a new --out")
         state = read.state(self.device)
         missing = [key for key in ("optimizer", "rng", "progress", "history") if key not in state]
         if missing:

@@ -550,3 +550,17 @@ def test_an_old_npz_with_two_members_of_one_name_is_refused(tmp_path):
             archive.writestr("array_0.npy", b"another copy")
     with pytest.raises(CheckpointError, match=about(path, "holds the member 'array_0.npy' twice")):
         read_npz(path)
+
+
+def test_a_bare_state_dict_keeps_its_names_and_loads_into_a_module(tmp_path):
+    from safetensors.numpy import load_file
+
+    from minigrad import nn
+
+    layer = nn.LSTM(3, 4, num_layers=2, batch_first=True)
+    mg.save(layer.state_dict(), tmp_path / "lstm.safetensors")
+    assert sorted(load_file(str(tmp_path / "lstm.safetensors"))) == sorted(layer.state_dict())
+    again = nn.LSTM(3, 4, num_layers=2, batch_first=True)
+    again.load_state_dict(mg.load(tmp_path / "lstm.safetensors"))
+    for name, value in layer.state_dict().items():
+        np.testing.assert_array_equal(again.state_dict()[name].numpy(), value.numpy())
