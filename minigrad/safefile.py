@@ -104,11 +104,18 @@ def _kind(mode: int) -> str | None:
     return "not a regular file"
 
 
+def _pread(descriptor: int, count: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(descriptor, count, offset)
+    os.lseek(descriptor, offset, os.SEEK_SET)  # Windows has no pread
+    return os.read(descriptor, count)
+
+
 def read_exactly(descriptor: int, count: int, offset: int) -> bytes:
     """``count`` bytes at ``offset``, or FileProblemError if the file ends (or grows strange) first."""
     chunks, done = [], 0
     while done < count:
-        chunk = os.pread(descriptor, min(count - done, 1 << 26), offset + done)
+        chunk = _pread(descriptor, min(count - done, 1 << 26), offset + done)
         if not chunk:
             raise FileProblemError(f"is truncated: it ends {count - done:,} bytes early")
         chunks.append(chunk)

@@ -295,14 +295,12 @@ def data_file_sha256(path: str) -> str:
     """SHA-256 of the regular file at ``path`` (a FIFO, a device or a folder is refused), read in chunks."""
     try:
         descriptor, size = safefile.open_regular(path, MAX_DATA_BYTES)
+        digest = hashlib.sha256()
+        try:
+            for offset in range(0, size, 1 << 20):
+                digest.update(safefile.read_exactly(descriptor, min(1 << 20, size - offset), offset))
+        finally:
+            os.close(descriptor)
     except safefile.FileProblemError as exc:
         raise OSError(f"{path} {exc}") from None
-    digest = hashlib.sha256()
-    try:
-        offset = 0
-        while chunk := os.pread(descriptor, 1 << 20, offset):
-            digest.update(chunk)
-            offset += len(chunk)
-    finally:
-        os.close(descriptor)
     return digest.hexdigest()

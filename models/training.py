@@ -490,6 +490,8 @@ class Trainer:
         """
         if self.run is None:  # used as a library, without open_run: still one training at a time
             self.run = RunFolder(self.out).acquire()
+            if self.history:  # resumed: the folder's metrics agree with the checkpoint again
+                self.run.write_metrics(self.history)
         best = max((h["valid_exact_match"] for h in self.history), default=-1.0)
         try:
             with self.ctrl_c:
