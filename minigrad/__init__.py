@@ -74,7 +74,13 @@ __all__ = [
     "where", "zeros", "zeros_like",
 ]
 
-from minigrad import optim, viz  # optimizers, drawings (Module.draw) and checkpoints sit above the engine
+from minigrad import (  # optimizers, drawings (Module.draw) and checkpoints sit above the engine  # checkpoints: the format, bounded reading, the old .npz
+    legacy,
+    optim,
+    safefile,
+    serialization,
+    viz,
+)
 from minigrad.serialization import CheckpointError, load, load_config, save
 
-__all__ += ["CheckpointError", "load", "load_config", "optim", "save", "viz"]
+__all__ += ["CheckpointError", "legacy", "load", "load_config", "optim", "safefile", "save", "serialization", "viz"]

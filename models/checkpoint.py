@@ -29,8 +29,7 @@ import types
 from dataclasses import MISSING, fields
 from typing import Any
 
-from minigrad import safefile
-from minigrad.serialization import Checkpoint, CheckpointError
+from minigrad import CheckpointError, safefile, serialization
 from models.attention import SCORES
 from models.data import SPECIALS
 from models.decoder import DECODERS
@@ -49,7 +48,7 @@ class ProblemError(Exception):
     """The first thing wrong with a checkpoint, without the file's name."""
 
 
-def check(checkpoint: Checkpoint, train_config: type) -> None:
+def check(checkpoint: serialization.Checkpoint, train_config: type) -> None:
     """Check ``checkpoint`` (already bounded and checksummed) as minigrad-translate's; raise CheckpointError."""
     try:
         _check(checkpoint, train_config)
@@ -57,7 +56,7 @@ def check(checkpoint: Checkpoint, train_config: type) -> None:
         raise CheckpointError(f"checkpoint {checkpoint.path} {exc}") from None
 
 
-def _check(checkpoint: Checkpoint, train_config: type) -> None:
+def _check(checkpoint: serialization.Checkpoint, train_config: type) -> None:
     config, state = checkpoint.config, checkpoint.meta["state"]
     if not isinstance(config, dict) or not {"train", "model", "source_vocab", "target_vocab"} <= set(config):
         raise ProblemError("was not written by minigrad-translate (it has no model config)")
@@ -169,7 +168,7 @@ def _check_vocab(vocab: Any, what: str) -> int:
 # --- sizes against the tensors ---------------------------------------------------------------------
 
 
-def _check_shapes(checkpoint: Checkpoint, weights: dict[str, Any], config: dict[str, Any],
+def _check_shapes(checkpoint: serialization.Checkpoint, weights: dict[str, Any], config: dict[str, Any],
                   vocab_sizes: list[int]) -> None:
     shapes = {}
     for name, reference in weights.items():

@@ -14,7 +14,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from minigrad import CheckpointError, DeviceError, set_num_threads
+from minigrad import CheckpointError, DeviceError, legacy, set_num_threads
 from models.attention import SCORES
 from models.data import TASKS, DataError, read_tsv, tokenize
 from models.decoder import DECODERS
@@ -199,8 +199,6 @@ def _attention(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from minigrad.legacy import convert  # noqa: PLC0415
-
     old = Path(args.old)
     new = Path(args.new) if args.new else old.with_suffix(".safetensors") if old.suffix == ".npz" else None
     if new is None:
@@ -208,7 +206,7 @@ def _convert(args: argparse.Namespace) -> int:
                         f"minigrad-translate convert {old} NEW.safetensors")
     if new.exists():
         raise DataError(f"{new} already exists; remove it or name another file")
-    convert(old, new)
+    legacy.convert(old, new)
     print(f"converted {old} → {new}")
     return 0
 

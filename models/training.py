@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import minigrad as mg
-from minigrad import optim, serialization
-from minigrad.serialization import CheckpointError
+from minigrad import CheckpointError, optim, serialization
 from models import checkpoint as schema
 from models.data import (
     BOS_ID,
