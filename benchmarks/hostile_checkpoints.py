@@ -116,7 +116,7 @@ def deleter(*keys: Any) -> Callable[[dict[str, Any]], None]:
     return edit
 
 
-def hostile_files(best: bytes, last: bytes) -> Iterator[tuple[str, str, bytes]]:
+def hostile_files(best: bytes, last: bytes, bomb_mb: int = 1024) -> Iterator[tuple[str, str, bytes]]:
     """``(name, kind, content)``: kind 'load' (load_checkpoint), 'resume' (as a run's last) or 'npz' (convert)."""
     rng = random.Random(1)
     header, body = split_file(best)
@@ -294,7 +294,7 @@ def hostile_files(best: bytes, last: bytes) -> Iterator[tuple[str, str, bytes]]:
     for name, edit in resume_edits.items():
         yield f"resume: {name}", "resume", with_meta(last, edit)
     # 8. old .npz files, read only to convert
-    yield from old_npz_files()
+    yield from old_npz_files(bomb_mb)
 
 
 def deflate_bomb(size: int) -> bytes:
@@ -309,7 +309,7 @@ def deflate_bomb(size: int) -> bytes:
     return buffer.getvalue()
 
 
-def old_npz_files() -> Iterator[tuple[str, str, bytes]]:
+def old_npz_files(bomb_mb: int) -> Iterator[tuple[str, str, bytes]]:
     import io
 
     def archive(members: list[tuple[str, bytes]], compression: int = zipfile.ZIP_STORED) -> bytes:
@@ -332,7 +332,7 @@ def old_npz_files() -> Iterator[tuple[str, str, bytes]]:
     weight = npy(np.ones(4, dtype=np.float32))
     objects = np.empty(1, dtype=object)
     objects[0] = {"a": 1}
-    yield "npz: a member that inflates to 1 GB", "npz", deflate_bomb(2**30)
+    yield f"npz: a member that inflates to {bomb_mb} MB", "npz", deflate_bomb(bomb_mb * 2**20)
     yield "npz: two members of one name", "npz", archive([("header.npy", header_npy), ("array_0.npy", weight),
                                                            ("array_0.npy", weight)])
     yield "npz: a pickled object array", "npz", archive([("header.npy", npy(objects))])
@@ -376,6 +376,8 @@ def refuse(path: Path, kind: str, config: TrainConfig, corpus: Corpus) -> str | 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    parser.add_argument("--memory-only", action="store_true", help="measure peak memory only, not time")
+    parser.add_argument("--bomb-mb", type=int, default=1024, help="what the zip bomb inflates to (MB)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
@@ -384,17 +386,19 @@ def main() -> None:
         assert load_checkpoint(folder / "base" / BEST) and refuse(folder / "base" / LAST, "resume", config,
                                                                    corpus) is None
         results = []
-        for number, (name, kind, content) in enumerate(hostile_files(best, last)):
+        for number, (name, kind, content) in enumerate(hostile_files(best, last, args.bomb_mb)):
             case = folder / f"case{number}"
             case.mkdir()
             path = case / (LAST if kind == "resume" else "old.npz" if kind == "npz" else "crafted.safetensors")
             path.write_bytes(content)
             del content
-            started = time.perf_counter()  # timed alone: tracemalloc slows small allocations down
-            message = refuse(path, kind, config, corpus)
-            seconds = time.perf_counter() - started
+            seconds = 0.0
+            if not args.memory_only:
+                started = time.perf_counter()  # timed alone: tracemalloc slows small allocations down
+                refuse(path, kind, config, corpus)
+                seconds = time.perf_counter() - started
             tracemalloc.start()
-            refuse(path, kind, config, corpus)
+            message = refuse(path, kind, config, corpus)
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
             crashed = bool(message and message.startswith("CRASH"))
