@@ -58,7 +58,8 @@ def test_best_safetensors_loads_into_torch_modules_and_gives_the_same_outputs(tm
     vocab = Vocab.build(["abc"], "char")
     corpus = Corpus(pairs, pairs[:4], [], vocab, vocab)
     config = TrainConfig(task=None, epochs=1, batch_size=8, hidden_size=6, embed_size=5, num_layers=2,
-                         bidirectional=True, input_feeding=True, score="general", out=str(tmp_path / "run"))
+                         bidirectional=True, input_feeding=True, score="general", max_len=8,
+                         out=str(tmp_path / "run"))
     trainer = Trainer(config, corpus, progress_bar=False)
     trainer.fit(log=lambda message: None)
     model = trainer.model
