@@ -74,7 +74,8 @@ __all__ = [
     "where", "zeros", "zeros_like",
 ]
 
-from minigrad import optim, viz  # optimizers, drawings (Module.draw) and checkpoints sit above the engine
+# optimizers, drawings (Module.draw) and checkpoints (their format, bounded reading, the old .npz) sit above the engine
+from minigrad import legacy, optim, safefile, serialization, viz
 from minigrad.serialization import CheckpointError, load, load_config, save
 
-__all__ += ["CheckpointError", "load", "load_config", "optim", "save", "viz"]
+__all__ += ["CheckpointError", "legacy", "load", "load_config", "optim", "safefile", "save", "serialization", "viz"]

@@ -1,9 +1,10 @@
 """``minigrad-translate`` (also ``python -m models``): train, translate, evaluate, draw attention.
 
     minigrad-translate train --task dates --epochs 3 --out runs/dates
-    minigrad-translate translate --checkpoint runs/dates/best.npz "September 27, 1994"
-    minigrad-translate evaluate --checkpoint runs/dates/best.npz
-    minigrad-translate attention --checkpoint runs/dates/best.npz "27 septembre 1994" --out fig.png
+    minigrad-translate translate --checkpoint runs/dates/best.safetensors "September 27, 1994"
+    minigrad-translate evaluate --checkpoint runs/dates/best.safetensors
+    minigrad-translate attention --checkpoint runs/dates/best.safetensors "27 septembre 1994" --out fig.png
+    minigrad-translate convert runs/old/best.npz
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from minigrad import CheckpointError, DeviceError, set_num_threads
+from minigrad import CheckpointError, DeviceError, legacy, set_num_threads
 from models.attention import SCORES
 from models.data import TASKS, DataError, read_tsv, tokenize
 from models.decoder import DECODERS
+from models.runfolder import BEST, LAST
 from models.seq2seq import LSTM_PATHS
 from models.training import (
     TrainConfig,
     Trainer,
+    check_training_data,
     evaluate,
     load_checkpoint,
     load_corpus,
@@ -63,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, or strict (the CPU stand-in for CuPy)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", help="run folder (default: runs/TASK)")
-    train.add_argument("--resume", action="store_true", help="go on from OUT/last.npz")
+    train.add_argument("--resume", action="store_true", help="go on from OUT/last.safetensors")
     train.add_argument("--overwrite", action="store_true", help="start again in an OUT that holds a run")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.add_argument("--examples", type=int, default=5, help="test translations to print at the end")
@@ -90,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     attention = with_checkpoint("attention", "draw the attention heatmap of one translation")
     attention.add_argument("text")
     attention.add_argument("--out", default="attention.png")
+    convert = commands.add_parser("convert", help="rewrite an old .npz checkpoint as .safetensors")
+    convert.add_argument("old", help="an old .npz checkpoint")
+    convert.add_argument("new", nargs="?", help="where to write it (default: OLD with .safetensors for .npz)")
     return parser
 
 
@@ -110,22 +116,17 @@ def _train(args: argparse.Namespace) -> int:
           f"{len(corpus.test)} test pairs; vocabularies {len(corpus.source_vocab)} → {len(corpus.target_vocab)}")
     trainer = Trainer(config, corpus, progress_bar=not args.no_progress)
     out = Path(config.out)
+    trainer.open_run(resume=args.resume, overwrite=args.overwrite)  # locks out/ for this training
     if args.resume:
-        trainer.resume()
-        print(f"resuming {out / 'last.npz'} at epoch {trainer.epoch + 1}, batch {trainer.batch_index}")
-    elif (out / "last.npz").exists() and not args.overwrite:
-        raise DataError(f"{out} already holds a run ({out / 'last.npz'}); pass --resume to go on with it, "
-                        "--overwrite to start it again, or choose another --out")
-    elif args.overwrite:
-        (out / "metrics.jsonl").unlink(missing_ok=True)
+        print(f"resuming {out / LAST} at epoch {trainer.epoch + 1}, batch {trainer.batch_index}")
     print(trainer.model)
     try:
         trainer.fit()
     except KeyboardInterrupt:
         return 130
-    trainer.model.load_state_dict(load_checkpoint(out / "best.npz", config.device).state["model"])
+    trainer.model.load_state_dict(load_checkpoint(out / BEST, config.device).state["model"])
     test = evaluate(trainer.model, corpus, corpus.test or corpus.valid, config)
-    print(f"test (best.npz): exact match {test.exact_match:.2%}, token accuracy {test.token_accuracy:.2%}"
+    print(f"test ({BEST}): exact match {test.exact_match:.2%}, token accuracy {test.token_accuracy:.2%}"
           + (f", BLEU {test.bleu:.1f}" if test.bleu is not None else ""))
     for example in test.examples[:args.examples]:
         mark = "✓" if example["correct"] else "✗"
@@ -160,6 +161,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         pairs, _ = read_tsv(args.data)
         corpus = loaded.corpus()
     else:
+        check_training_data(loaded, args.checkpoint)  # never reads a file the checkpoint names unless it matches
         corpus = load_corpus(loaded.config)
         corpus.source_vocab, corpus.target_vocab = loaded.source_vocab, loaded.target_vocab
         pairs = corpus.test
@@ -196,9 +198,23 @@ def _attention(args: argparse.Namespace) -> int:
     return 0
 
 
+def _convert(args: argparse.Namespace) -> int:
+    old = Path(args.old)
+    new = Path(args.new) if args.new else old.with_suffix(".safetensors") if old.suffix == ".npz" else None
+    if new is None:
+        raise DataError(f"say where to write the converted checkpoint: "
+                        f"minigrad-translate convert {old} NEW.safetensors")
+    if new.exists():
+        raise DataError(f"{new} already exists; remove it or name another file")
+    legacy.convert(old, new)
+    print(f"converted {old} → {new}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    command = {"train": _train, "translate": _translate, "evaluate": _evaluate, "attention": _attention}
+    command = {"train": _train, "translate": _translate, "evaluate": _evaluate, "attention": _attention,
+               "convert": _convert}
     try:
         return command[args.command](args)
     except (DataError, CheckpointError, DeviceError, OSError) as exc:

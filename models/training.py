@@ -8,12 +8,9 @@ resumed gives the same parameters as one that ran straight through.
 
 from __future__ import annotations
 
-import json
 import math
 import random
-import signal
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -21,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import minigrad as mg
-from minigrad import optim
+from minigrad import CheckpointError, optim, serialization
+from models import checkpoint as schema
 from models.data import (
     BOS_ID,
     EOS_ID,
@@ -34,6 +32,8 @@ from models.data import (
     split,
     task_pairs,
 )
+from models.interrupt import CtrlC
+from models.runfolder import BEST, LAST, MAY_CHANGE_ON_RESUME, OLD_LAST, RunFolder, option_differences
 from models.seq2seq import Seq2Seq, Translation, build_model
 
 Pairs = list[tuple[str, str]]
@@ -235,18 +235,29 @@ def model_loss_from_logits(logits: mg.Tensor, target_out: mg.Tensor) -> mg.Tenso
 # --- checkpoints ---------------------------------------------------------------------------------
 
 
-def checkpoint_config(config: TrainConfig, corpus: Corpus) -> dict[str, Any]:
-    return {"train": asdict(config), "model": config.model_config(),
-            "source_vocab": corpus.source_vocab.to_dict(), "target_vocab": corpus.target_vocab.to_dict()}
+def checkpoint_config(config: TrainConfig, corpus: Corpus, data_sha256: str | None = None) -> dict[str, Any]:
+    saved = {"train": asdict(config), "model": config.model_config(),
+             "source_vocab": corpus.source_vocab.to_dict(), "target_vocab": corpus.target_vocab.to_dict()}
+    if data_sha256:
+        saved["data_sha256"] = data_sha256  # evaluate re-reads the training file only if it still matches
+    return saved
 
 
-def save_checkpoint(path: Path, model: Seq2Seq, optimizer: optim.Optimizer, config: TrainConfig,
-                    corpus: Corpus, progress: dict[str, Any], history: list[dict]) -> None:
-    """Write a checkpoint atomically (minigrad.save): an interrupted write keeps the old file."""
-    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "progress": progress,
-             "rng": mg.get_device(config.device).get_rng_state(), "history": history}
+def save_checkpoint(path: Path, model: Seq2Seq, optimizer: optim.Optimizer | None, config: TrainConfig,
+                    corpus: Corpus, progress: dict[str, Any], history: list[dict], rng: dict | None = None,
+                    data_sha256: str | None = None) -> None:
+    """Write a checkpoint atomically (minigrad.save): an interrupted write keeps the old file.
+
+    Without an optimizer (``best``), the file's tensors are the model's weights alone, under
+    their state_dict names, so ``torch_module.load_state_dict(safetensors.torch.load_file(path))``
+    takes it as it is; ``last`` adds the optimizer and the RNG state for ``--resume``.
+    """
+    state: dict[str, Any] = {"model": model.state_dict(), "progress": progress, "history": history}
+    if optimizer is not None:
+        state["optimizer"] = optimizer.state_dict()
+        state["rng"] = rng or mg.get_device(config.device).get_rng_state()
     try:
-        mg.save(state, path, config=checkpoint_config(config, corpus))
+        mg.save(state, path, config=checkpoint_config(config, corpus, data_sha256))
     except OSError as exc:
         raise OSError(f"cannot write checkpoint {path}: {exc.strerror or exc}; the previous checkpoint "
                       "(if any) is unchanged") from exc
@@ -261,33 +272,65 @@ class Loaded:
     source_vocab: Vocab
     target_vocab: Vocab
     state: dict[str, Any]
+    data_sha256: str | None = None
 
     def corpus(self) -> Corpus:
         return Corpus([], [], [], self.source_vocab, self.target_vocab, self.config.reverse_source)
 
 
 def load_checkpoint(path: str | Path, device: str = "cpu") -> Loaded:
-    """Rebuild the model from a checkpoint's config and load its weights, on ``device``."""
-    state = mg.load(path, map_location=device)
-    config_data = mg.load_config(path)
-    complete = isinstance(config_data, dict) and {"model", "source_vocab", "target_vocab"} <= set(config_data)
-    if not complete or not isinstance(state, dict):
-        raise DataError(f"checkpoint {path} was not written by minigrad-translate (it has no model config)")
-    config = TrainConfig(**{**config_data["train"], "device": device})
-    source_vocab = Vocab.from_dict(config_data["source_vocab"])
-    target_vocab = Vocab.from_dict(config_data["target_vocab"])
-    model = build_model(len(source_vocab), len(target_vocab), device=device, **config_data["model"])
+    """Read a checkpoint bounded, check it against the schema, then build the model on ``device``.
+
+    Raises CheckpointError naming the file and the first thing wrong; nothing is built before
+    the file, its metadata and its tensors' shapes have passed (models/checkpoint.py).
+    """
+    path = str(path)
+    if path.endswith(".npz") and not Path(path).is_dir() and Path(path).exists():
+        raise CheckpointError(f"checkpoint {path} is in the old .npz format, which minigrad no longer loads; "
+                              f"convert it once with: minigrad-translate convert {path}")
+    read = serialization.read(path)
+    schema.check(read, TrainConfig)
+    saved = read.config
+    config = TrainConfig(**{**saved["train"], "device": device})
+    source_vocab = Vocab.from_dict(saved["source_vocab"])
+    target_vocab = Vocab.from_dict(saved["target_vocab"])
+    try:
+        model = build_model(len(source_vocab), len(target_vocab), device=device, **saved["model"])
+    except (TypeError, ValueError) as exc:  # a config value the schema let through but the model refuses
+        raise CheckpointError(f"checkpoint {path} has a model config this minigrad cannot build: {exc}") from None
+    state = read.state(mg.get_device(device))
     try:
         model.load_state_dict(state["model"])
     except (KeyError, ValueError) as exc:
-        raise DataError(f"checkpoint {path} does not fit the model its config describes: {exc}") from None
-    return Loaded(model, config, source_vocab, target_vocab, state)
+        raise CheckpointError(f"checkpoint {path} does not fit the model its config describes: {exc}") from None
+    return Loaded(model, config, source_vocab, target_vocab, state, saved.get("data_sha256"))
+
+
+def check_training_data(loaded: Loaded, path: str | Path) -> None:
+    """Before ``evaluate`` re-reads the training file a checkpoint names: is it the file it was trained on?
+
+    A checkpoint is data from anyone, so the file it names is read only if its SHA-256 is the one
+    recorded at training time; otherwise the user is asked for ``--data``.
+    """
+    data = loaded.config.data
+    if not data:
+        return  # a built-in task: generated, no file
+    if not loaded.data_sha256:
+        raise DataError(f"checkpoint {path} names its training file {data} without a SHA-256 of it, so it is not "
+                        "read; pass --data FILE to evaluate on")
+    try:
+        matches = schema.data_file_sha256(data) == loaded.data_sha256
+    except OSError as exc:
+        raise DataError(f"the training file of checkpoint {path} cannot be read ({exc}); pass --data FILE") from None
+    if not matches:
+        raise DataError(f"{data} is not the file checkpoint {path} was trained on (its SHA-256 differs); pass "
+                        "--data FILE to evaluate on")
 
 
 # --- the training loop ---------------------------------------------------------------------------
 
 
-def plot_history(history: list[dict], path: Path) -> None:
+def plot_history(history: list[dict], path: Any) -> None:
     """Loss and held-out accuracy per epoch, as a PNG."""
     import matplotlib  # noqa: PLC0415
 
@@ -305,51 +348,110 @@ def plot_history(history: list[dict], path: Path) -> None:
     right.set(xlabel="epoch", ylim=(0, 1.02), title="held-out accuracy")
     right.legend()
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    figure.savefig(path, dpi=110, format="png")
     plt.close(figure)
 
 
 class Trainer:
-    """Runs epochs, evaluates after each, keeps best/last checkpoints and metrics.jsonl."""
+    """Runs epochs, evaluates after each, keeps best/last checkpoints and metrics.jsonl (models/runfolder.py)."""
 
     def __init__(self, config: TrainConfig, corpus: Corpus, progress_bar: bool = True) -> None:
         self.config, self.corpus, self.progress_bar = config, corpus, progress_bar
         self.out = Path(config.out)
-        mg.get_device(config.device)  # a clear error now if the device cannot be used
+        self.device = mg.get_device(config.device)  # a clear error now if the device cannot be used
         mg.manual_seed(config.seed)
         self.model = build_model(len(corpus.source_vocab), len(corpus.target_vocab), device=config.device,
                                  **config.model_config())
         self.optimizer = optim.Adam(self.model.parameters(), lr=config.lr)
         self.history: list[dict] = []
         self.epoch, self.batch_index = 0, 0  # where training goes on from
-        self.stop_requested = False  # set by Ctrl-C: stop after the batch in hand
+        self.loss_sum, self.tokens = 0.0, 0  # over the finished batches of this epoch, resumed ones included
+        self.run: RunFolder | None = None
+        self.ctrl_c = CtrlC()
+        self.data_sha256 = schema.data_file_sha256(config.data) if config.data else None
+        self._rng = self.device.get_rng_state()  # the RNG as it was after the last finished update
+
+    @property
+    def stop_requested(self) -> bool:
+        return self.ctrl_c.requested
+
+    def open_run(self, resume: bool = False, overwrite: bool = False) -> None:
+        """Lock the run folder for this training, then resume, start again, or refuse to touch a run in it."""
+        self.run = RunFolder(self.out).acquire()
+        try:
+            if resume:
+                self.resume()
+            elif not overwrite and (self.out / LAST).exists():
+                raise DataError(f"{self.out} already holds a run ({self.out / LAST}); pass --resume to go on with "
+                                "it, --overwrite to start it again, or choose another --out")
+            elif not overwrite and (self.out / OLD_LAST).exists():
+                raise DataError(f"{self.out} holds a run in the old .npz format ({self.out / OLD_LAST}); convert it "
+                                f"with `minigrad-translate convert {self.out / OLD_LAST}` to resume it, pass "
+                                "--overwrite to start again, or choose another --out")
+            elif overwrite:
+                self.run.clear()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.run is not None:
+            self.run.release()
+            self.run = None
 
     def resume(self) -> None:
-        """Continue from ``out/last.npz``: weights, optimizer, RNG, data position and history."""
-        path = self.out / "last.npz"
-        loaded = mg.load(path, map_location=self.config.device)
-        saved = mg.load_config(path) or {}
-        if (saved.get("source_vocab") != self.corpus.source_vocab.to_dict()
-                or saved.get("target_vocab") != self.corpus.target_vocab.to_dict()):
+        """Continue from ``out/last.safetensors``: weights, optimizer, RNG, data position, loss sums, history."""
+        path = self.out / LAST
+        if not path.exists() and (self.out / OLD_LAST).exists():
+            raise DataError(f"{self.out / OLD_LAST} is in the old .npz format; convert it first with "
+                            f"`minigrad-translate convert {self.out / OLD_LAST}`")
+        read = serialization.read(path)
+        schema.check(read, TrainConfig)
+        saved = read.config
+        if (saved["source_vocab"] != self.corpus.source_vocab.to_dict()
+                or saved["target_vocab"] != self.corpus.target_vocab.to_dict()):
             raise DataError(f"checkpoint {path} was trained with other vocabularies than this data gives; "
                             "resume with the same --task/--data and --seed, or use a new --out")
-        if saved.get("model") != self.config.model_config():
-            raise DataError(f"checkpoint {path} holds a different model ({saved.get('model')}) than asked for "
-                            f"({self.config.model_config()}); use the same options or a new --out")
-        self.model.load_state_dict(loaded["model"])
-        self.optimizer.load_state_dict(loaded["optimizer"])
-        mg.get_device(self.config.device).set_rng_state(loaded["rng"])
-        self.history = list(loaded["history"])
-        self.epoch, self.batch_index = loaded["progress"]["epoch"], loaded["progress"]["batch"]
+        differences = option_differences(saved["train"], asdict(self.config))
+        if differences:
+            may_change = ", ".join(f"--{name}" for name in MAY_CHANGE_ON_RESUME if name != "out")
+            raise DataError(f"checkpoint {path} was trained with other options: {'; '.join(differences)}; resume "
+                            f"with the same options (only {may_change} may change) or use a new --out")
+        state = read.state(self.device)
+        missing = [key for key in ("optimizer", "rng", "progress", "history") if key not in state]
+        if missing:
+            raise CheckpointError(f"checkpoint {path} holds no training state ({', '.join(missing)} missing)")
+        try:
+            self.model.load_state_dict(state["model"])
+        except (KeyError, ValueError) as exc:
+            raise CheckpointError(f"checkpoint {path} does not fit the model its config describes: {exc}") from None
+        schema.check_optimizer(str(path), state["optimizer"], list(self.model.parameters()))
+        self.optimizer.load_state_dict(state["optimizer"])
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.config.lr  # a changed --lr takes effect, and the checkpoints record it
+        progress = state["progress"]
+        if progress["batch"] > len(epoch_batches(self.corpus, self.config, progress["epoch"])):
+            raise CheckpointError(f"checkpoint {path} has a damaged progress (batch {progress['batch']} of an epoch "
+                                  "with fewer batches)")
+        self.device.set_rng_state(state["rng"])
+        self._rng = state["rng"]
+        self.history = list(state["history"])
+        self.epoch, self.batch_index = progress["epoch"], progress["batch"]
+        self.loss_sum, self.tokens = float(progress.get("loss_sum", 0.0)), int(progress.get("tokens", 0))
+        if self.run is not None:  # the folder agrees with the checkpoint again: no epoch twice
+            self.run.write_metrics(self.history)
+            self.run.write_plot(self.history, plot_history)
 
     def _save(self, name: str) -> Path:
         path = self.out / name
-        progress = {"epoch": self.epoch, "batch": self.batch_index}
-        save_checkpoint(path, self.model, self.optimizer, self.config, self.corpus, progress, self.history)
+        progress = {"epoch": self.epoch, "batch": self.batch_index, "loss_sum": self.loss_sum, "tokens": self.tokens}
+        optimizer = self.optimizer if name == LAST else None
+        save_checkpoint(path, self.model, optimizer, self.config, self.corpus, progress, self.history,
+                        rng=self._rng, data_sha256=self.data_sha256)
         return path
 
     def train_epoch(self) -> tuple[float, float]:
-        """One epoch (or what is left of it); returns (mean loss, target tokens per second)."""
+        """One epoch (or what is left of it); returns (mean loss over all its batches, target tokens per second)."""
         from tqdm import tqdm  # noqa: PLC0415 - a dependency of the showcase only
 
         self.model.train()
@@ -357,7 +459,7 @@ class Trainer:
         bar = tqdm(total=steps, initial=self.batch_index, desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
                    disable=not self.progress_bar, unit="batch", dynamic_ncols=True,
                    mininterval=0.5 if sys.stderr.isatty() else 30)  # a log file gets a line per 30 s
-        loss_sum, tokens, started = 0.0, 0, time.perf_counter()
+        tokens, started = 0, time.perf_counter()
         for batch in batches(self.corpus, self.config, self.epoch, self.batch_index):
             if self.stop_requested:
                 break
@@ -365,61 +467,62 @@ class Trainer:
             self.optimizer.zero_grad()
             loss.backward()
             optim.clip_grad_norm_(self.model.parameters(), self.config.clip)
-            self.optimizer.step()
-            self.batch_index += 1
-            loss_sum += loss.item() * batch.tokens
+            with self.ctrl_c.commit():  # the update and the position that goes with it: all or nothing
+                self.optimizer.step()
+                self.batch_index += 1
+                self.loss_sum += loss.item() * batch.tokens
+                self.tokens += batch.tokens
+                self._rng = self.device.get_rng_state()
             tokens += batch.tokens
             speed = tokens / (time.perf_counter() - started)
             bar.set_postfix(loss=f"{loss.item():.4f}", tok_s=f"{speed:,.0f}", refresh=False)
             bar.update()
         bar.close()
-        return loss_sum / max(tokens, 1), tokens / max(time.perf_counter() - started, 1e-9)
-
-    def _on_ctrl_c(self, signum: int, frame: Any) -> None:
-        if self.stop_requested:  # a second Ctrl-C: stop at once
-            raise KeyboardInterrupt
-        self.stop_requested = True
-        print("\nCtrl-C: finishing this batch, then saving (press Ctrl-C again to stop at once)", flush=True)
+        return self.loss_sum / max(self.tokens, 1), tokens / max(time.perf_counter() - started, 1e-9)
 
     def fit(self, log: Any = print) -> list[dict]:
         """Train until ``config.epochs``.
 
-        Ctrl-C lets the batch in hand finish, then saves ``last.npz`` and says how to resume, so a
-        resumed run goes on exactly where this one stopped (same weights, optimizer, RNG, data).
+        Ctrl-C lets the batch in hand finish, then saves ``last.safetensors`` and says how to resume,
+        so a resumed run goes on exactly where this one stopped (same weights, optimizer, RNG,
+        data, loss sums). A second Ctrl-C stops sooner, but never inside an update or a commit.
         """
-        self.out.mkdir(parents=True, exist_ok=True)
+        if self.run is None:  # used as a library, without open_run: still one training at a time
+            self.run = RunFolder(self.out).acquire()
+            if self.history:  # resumed: the folder's metrics agree with the checkpoint again
+                self.run.write_metrics(self.history)
         best = max((h["valid_exact_match"] for h in self.history), default=-1.0)
-        self.stop_requested = False
-        in_main_thread = threading.current_thread() is threading.main_thread()
-        previous_handler = signal.signal(signal.SIGINT, self._on_ctrl_c) if in_main_thread else None
         try:
-            while self.epoch < self.config.epochs:
-                started = time.perf_counter()
-                train_loss, speed = self.train_epoch()
-                if self.stop_requested:
-                    raise KeyboardInterrupt
-                valid = evaluate(self.model, self.corpus, self.corpus.valid, self.config)
-                record = {"epoch": self.epoch + 1, "train_loss": round(train_loss, 6), **valid.metrics("valid"),
-                          "tokens_per_second": round(speed, 1), "seconds": round(time.perf_counter() - started, 2)}
-                self.history.append(record)
-                self.epoch, self.batch_index = self.epoch + 1, 0
-                with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as stream:
-                    stream.write(json.dumps(record) + "\n")
-                self._save("last.npz")
-                if record["valid_exact_match"] > best:
-                    best = record["valid_exact_match"]
-                    self._save("best.npz")
-                plot_history(self.history, self.out / "metrics.png")
-                bleu = f", BLEU {record['valid_bleu']:.1f}" if "valid_bleu" in record else ""
-                log(f"epoch {record['epoch']}: train loss {train_loss:.4f}, held-out exact match "
-                    f"{record['valid_exact_match']:.2%}, token accuracy {record['valid_token_accuracy']:.2%}"
-                    f"{bleu} ({record['seconds']:.0f} s)")
+            with self.ctrl_c:
+                while self.epoch < self.config.epochs:
+                    started = time.perf_counter()
+                    train_loss, speed = self.train_epoch()
+                    if self.stop_requested:
+                        raise KeyboardInterrupt
+                    valid = evaluate(self.model, self.corpus, self.corpus.valid, self.config)
+                    record = {"epoch": self.epoch + 1, "train_loss": round(train_loss, 6), **valid.metrics("valid"),
+                              "lr": self.optimizer.param_groups[0]["lr"], "tokens_per_second": round(speed, 1),
+                              "seconds": round(time.perf_counter() - started, 2)}
+                    with self.ctrl_c.commit():  # best before last, so that best exists whenever last does
+                        self.history.append(record)
+                        self.epoch, self.batch_index, self.loss_sum, self.tokens = self.epoch + 1, 0, 0.0, 0
+                        if record["valid_exact_match"] > best or not (self.out / BEST).exists():
+                            best = max(best, record["valid_exact_match"])
+                            self._save(BEST)
+                        self._save(LAST)
+                        self.run.write_metrics(self.history)
+                    self.run.write_plot(self.history, plot_history)
+                    bleu = f", BLEU {record['valid_bleu']:.1f}" if "valid_bleu" in record else ""
+                    log(f"epoch {record['epoch']}: train loss {train_loss:.4f}, held-out exact match "
+                        f"{record['valid_exact_match']:.2%}, token accuracy {record['valid_token_accuracy']:.2%}"
+                        f"{bleu} ({record['seconds']:.0f} s)")
         except KeyboardInterrupt:
-            path = self._save("last.npz")
+            if not (self.out / BEST).exists():
+                self._save(BEST)
+            path = self._save(LAST)
             log(f"interrupted: saved {path} (epoch {self.epoch + 1}, batch {self.batch_index}); "
                 f"to go on, run the same command with --resume")
             raise
         finally:
-            if previous_handler is not None:
-                signal.signal(signal.SIGINT, previous_handler)
+            self.close()
         return self.history

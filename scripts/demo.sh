@@ -11,9 +11,9 @@ translate=.venv/bin/minigrad-translate
 "$translate" train --task dates --size "${DEMO_SIZE:-30000}" --epochs "${DEMO_EPOCHS:-4}" \
   --hidden "${DEMO_HIDDEN:-128}" --device cpu --out "$out" --examples 8
 echo
-echo "translations by $out/best.npz:"
-"$translate" translate --checkpoint "$out/best.npz" \
+echo "translations by $out/best.safetensors:"
+"$translate" translate --checkpoint "$out/best.safetensors" \
   "September 27, 1994" "27 septembre 1994" "Dienstag, 27. September 1994" "martes, 27 de septiembre de 1994" \
   "1994년 9월 27일" "3/14/2015"
 echo
-"$translate" attention --checkpoint "$out/best.npz" "1994년 9월 27일 화요일" --out "$out/attention.png"
+"$translate" attention --checkpoint "$out/best.safetensors" "1994년 9월 27일 화요일" --out "$out/attention.png"

@@ -60,3 +60,8 @@ def test_seq2seq_step_without_a_gpu_says_so_and_exits_cleanly() -> None:
         pytest.skip("a GPU is here: the cuda run is a real benchmark, not a smoke test")
     out = run_benchmark("seq2seq_step.py", "--device", "cuda", "--quick", "--hidden", "32", "--batch", "8")
     assert "--device cuda: cannot run here" in out
+
+
+def test_checkpoint_load_prints_its_table() -> None:
+    out = run_benchmark("checkpoint_load.py", "--mb", "2", "--repeats", "1")
+    assert "minigrad.load (.safetensors)" in out and "np.load (.npz)" in out

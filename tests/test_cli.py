@@ -29,18 +29,19 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run("train", "--data", str(data), "--epochs", "2", "--hidden", "16", "--embed", "8",
                  "--batch-size", "8", "--out", str(folder / "run"), "--no-progress", "--threads", "1")
     assert result.returncode == 0, result.stderr
-    assert "epoch 2:" in result.stdout and "test (best.npz): exact match" in result.stdout
+    assert "epoch 2:" in result.stdout and "test (best.safetensors): exact match" in result.stdout
     return folder
 
 
 def test_train_writes_checkpoints_metrics_and_plot(trained: Path) -> None:
     run_folder = trained / "run"
-    assert {p.name for p in run_folder.iterdir()} >= {"best.npz", "last.npz", "metrics.jsonl", "metrics.png"}
+    names = {p.name for p in run_folder.iterdir()}
+    assert names >= {"best.safetensors", "last.safetensors", "metrics.jsonl", "metrics.png"}
     assert len((run_folder / "metrics.jsonl").read_text().splitlines()) == 2
 
 
 def test_translate_arguments_and_stdin(trained: Path) -> None:
-    checkpoint = str(trained / "run" / "last.npz")
+    checkpoint = str(trained / "run" / "last.safetensors")
     result = run("translate", "--checkpoint", checkpoint, "abc", "ca")
     assert result.returncode == 0, result.stderr
     assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["abc", "ca"]
@@ -49,13 +50,13 @@ def test_translate_arguments_and_stdin(trained: Path) -> None:
 
 
 def test_unknown_tokens_become_unk_with_a_warning_naming_them(trained: Path) -> None:
-    result = run("translate", "--checkpoint", str(trained / "run" / "last.npz"), "abz")
+    result = run("translate", "--checkpoint", str(trained / "run" / "last.safetensors"), "abz")
     assert result.returncode == 0
     assert "'z'" in result.stderr and "<unk>" in result.stderr
 
 
 def test_evaluate_and_attention_heatmap(trained: Path) -> None:
-    checkpoint = str(trained / "run" / "best.npz")
+    checkpoint = str(trained / "run" / "best.safetensors")
     result = run("evaluate", "--checkpoint", checkpoint, "--data", str(trained / "pairs.tsv"))
     assert result.returncode == 0, result.stderr
     assert "exact match" in result.stdout
@@ -86,11 +87,11 @@ def test_empty_and_non_utf8_files_are_refused(tmp_path: Path, content: bytes, me
 
 
 def test_a_checkpoint_that_is_not_a_translation_model_is_refused(tmp_path: Path) -> None:
-    other = tmp_path / "other.npz"
+    other = tmp_path / "other.safetensors"
     mg.save({"weights": mg.zeros(3)}, other)
     result = run("translate", "--checkpoint", str(other), "abc")
     assert result.returncode == 2 and str(other) in result.stderr
-    garbage = tmp_path / "garbage.npz"
+    garbage = tmp_path / "garbage.safetensors"
     garbage.write_bytes(b"not a checkpoint at all")
     result = run("translate", "--checkpoint", str(garbage), "abc")
     assert result.returncode == 2 and str(garbage) in result.stderr

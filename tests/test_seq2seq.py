@@ -124,7 +124,7 @@ def test_resume_refuses_a_checkpoint_of_another_model(tmp_path: object) -> None:
     small = TrainConfig(task=None, epochs=1, batch_size=50, hidden_size=8, embed_size=4, out=str(tmp_path))
     Trainer(small, corpus, progress_bar=False).fit(log=lambda message: None)
     bigger = TrainConfig(**{**small.__dict__, "hidden_size": 12, "epochs": 2})
-    with pytest.raises(ValueError, match="different model"):
+    with pytest.raises(ValueError, match="other options: hidden_size 8 → 12; resume with the same options"):
         Trainer(bigger, corpus, progress_bar=False).resume()
 
 
@@ -180,7 +180,7 @@ def test_a_full_disk_is_reported_and_the_previous_checkpoint_survives(tmp_path: 
     corpus = reverse_corpus(100)
     config = TrainConfig(task=None, epochs=1, batch_size=50, hidden_size=8, embed_size=4, out=str(tmp_path))
     Trainer(config, corpus, progress_bar=False).fit(log=lambda message: None)
-    before = (tmp_path / "last.npz").read_bytes()
+    before = (tmp_path / "last.safetensors").read_bytes()
 
     def full_disk(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -188,9 +188,9 @@ def test_a_full_disk_is_reported_and_the_previous_checkpoint_survives(tmp_path: 
     monkeypatch.setattr(training.mg, "save", full_disk)
     again = Trainer(TrainConfig(**{**config.__dict__, "epochs": 2}), corpus, progress_bar=False)
     again.resume()
-    with pytest.raises(OSError, match=r"cannot write checkpoint .*last\.npz: No space left on device"):
+    with pytest.raises(OSError, match=r"cannot write checkpoint .*\.safetensors: No space left on device"):
         again.fit(log=lambda message: None)
-    assert (tmp_path / "last.npz").read_bytes() == before
+    assert (tmp_path / "last.safetensors").read_bytes() == before
 
 
 def test_ctrl_c_saves_after_the_batch_in_hand_and_resume_is_exact(tmp_path: object, monkeypatch: object) -> None:

@@ -1,0 +1,305 @@
+"""What a minigrad-translate checkpoint must hold, checked before any model is built.
+
+:func:`minigrad.serialization.read` has already bounded the file and checked its tensors (dtype,
+shape, byte range, SHA-256). This module checks the *meaning* of its metadata against a schema:
+
+* the training options and the model config: known names only, each of its type, sizes within
+  :data:`LIMITS`, decoder and score names that exist, and the model config agreeing with the
+  options;
+* the vocabularies: lists of distinct strings that start with the special tokens, a known level;
+* the sizes agreeing with the tensors in the file (the embedding tables hold one row per token
+  of each vocabulary and ``embed_size`` columns, the LSTM ``4·hidden_size`` rows, as many layers
+  and directions as the config says), so that building the model allocates what the file already
+  holds, never more;
+* the training state where there is one: progress as non-negative whole numbers, a history with
+  one numeric record per finished epoch, the RNG state as NumPy's MT19937 expects it, and the
+  optimizer's state shaped as the parameters it belongs to (:func:`check_optimizer`, once the
+  model exists).
+
+Each refusal is a :class:`CheckpointError` naming the file and the first thing wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import math
+import os
+import types
+from dataclasses import MISSING, fields
+from typing import Any
+
+from minigrad import CheckpointError, safefile, serialization
+from models.attention import SCORES
+from models.data import SPECIALS
+from models.decoder import DECODERS
+
+LIMITS = {"embed_size": 4096, "hidden_size": 4096, "num_layers": 16, "max_len": 10_000, "batch_size": 1_000_000,
+          "epochs": 1_000_000, "size": 100_000_000, "seed": 2**63 - 1}
+MAX_DATA_BYTES = 4 * 2**30  # a training file larger than this is not hashed (nor, then, re-read by evaluate)
+MAX_VOCAB = 2_000_000
+MAX_TOKEN_CHARS = 1_000
+LEVELS = ("char", "word")
+RNG_KEYS = 624  # MT19937's state: 624 32-bit words
+FRACTIONS = ("dropout", "valid_fraction", "test_fraction")
+
+
+class ProblemError(Exception):
+    """The first thing wrong with a checkpoint, without the file's name."""
+
+
+def check(checkpoint: serialization.Checkpoint, train_config: type) -> None:
+    """Check ``checkpoint`` (already bounded and checksummed) as minigrad-translate's; raise CheckpointError."""
+    try:
+        _check(checkpoint, train_config)
+    except ProblemError as exc:
+        raise CheckpointError(f"checkpoint {checkpoint.path} {exc}") from None
+
+
+def _check(checkpoint: serialization.Checkpoint, train_config: type) -> None:
+    config, state = checkpoint.config, checkpoint.meta["state"]
+    if not isinstance(config, dict) or not {"train", "model", "source_vocab", "target_vocab"} <= set(config):
+        raise ProblemError("was not written by minigrad-translate (it has no model config)")
+    train = _check_options(config["train"], {f.name: f for f in fields(train_config)}, "its training options")
+    model = _check_model(config["model"])
+    for key, value in model.items():
+        if key in train and train[key] != value:
+            raise ProblemError(f"is inconsistent: its model config says {key}={value!r} but its training options "
+                          f"say {train[key]!r}")
+    vocab_sizes = [_check_vocab(config[name], name.replace("_", " ")) for name in ("source_vocab", "target_vocab")]
+    if "data_sha256" in config and not (isinstance(config["data_sha256"], str) and len(config["data_sha256"]) == 64):
+        raise ProblemError("has a damaged data_sha256 (not a SHA-256 in hex)")
+    if not isinstance(state, dict) or not isinstance(state.get("model"), dict):
+        raise ProblemError("holds no model weights (its state has no 'model' dict)")
+    _check_shapes(checkpoint, state["model"], {**train, **model}, vocab_sizes)
+    if "progress" in state:
+        _check_progress(state["progress"], state.get("history"), train.get("epochs"))
+    if "rng" in state:
+        _check_rng(state["rng"])
+
+
+# --- options and model config ---------------------------------------------------------------------
+
+
+def _allowed(annotation: Any, default: Any) -> tuple[type, ...]:
+    """The JSON types a field may hold, from its annotation ("int | None") or its default's type."""
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+    if isinstance(annotation, types.UnionType):
+        text = " | ".join(getattr(arg, "__name__", str(arg)) for arg in annotation.__args__)
+    names = {part.strip() for part in str(text).split("|")}
+    table = {"int": int, "float": float, "str": str, "bool": bool, "None": type(None), "NoneType": type(None)}
+    allowed = tuple(table[name] for name in names if name in table)
+    if not allowed:
+        allowed = (type(default),)
+    if float in allowed:
+        allowed = (*allowed, int)  # JSON writes 1.0 as 1 where it likes
+    return allowed
+
+
+def _check_value(name: str, value: Any, allowed: tuple[type, ...], where: str) -> None:
+    if isinstance(value, bool) and bool not in allowed or not isinstance(value, allowed):
+        kinds = " or ".join(sorted({t.__name__.replace("NoneType", "null") for t in allowed}))
+        raise ProblemError(f"has {where} with {name}={str(value)[:40]!r}, which is not {kinds}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ProblemError(f"has {where} with {name}={value}, which is not a finite number")
+    if isinstance(value, int) and not isinstance(value, bool):
+        low = 1 if name in ("embed_size", "hidden_size", "num_layers", "max_len", "batch_size") else 0
+        high = LIMITS.get(name, 2**63 - 1)
+        if not low <= value <= high:
+            raise ProblemError(f"has {where} with {name}={value}, outside {low}..{high:,}")
+    if name in FRACTIONS and isinstance(value, (int, float)) and not 0 <= value < 1:
+        raise ProblemError(f"has {where} with {name}={value}, outside [0, 1)")
+    if name in ("lr", "clip") and isinstance(value, (int, float)) and not value > 0:
+        raise ProblemError(f"has {where} with {name}={value}, which must be positive")
+    if isinstance(value, str) and len(value) > 4096:
+        raise ProblemError(f"has {where} with a {name} of {len(value):,} characters")
+    if name == "decoder" and value not in DECODERS:
+        raise ProblemError(f"has {where} with decoder={str(value)[:40]!r}, which is not one of {', '.join(DECODERS)}")
+    if name == "score" and value is not None and value not in SCORES:
+        raise ProblemError(f"has {where} with score={str(value)[:40]!r}, which is not one of {', '.join(SCORES)}")
+    if name == "level" and value is not None and value not in LEVELS:
+        raise ProblemError(f"has {where} with level={str(value)[:40]!r}, which is not char or word")
+
+
+def _check_options(options: Any, known: dict[str, Any], where: str) -> dict[str, Any]:
+    if not isinstance(options, dict):
+        raise ProblemError(f"has {where} as a JSON {type(options).__name__}, not an object")
+    for name, value in options.items():
+        if name not in known:
+            raise ProblemError(f"has {where} with an unknown option {str(name)[:40]!r}")
+        field_ = known[name]
+        default = field_.default if field_.default is not MISSING else None
+        _check_value(name, value, _allowed(field_.type, default), where)
+    return options
+
+
+def _check_model(model: Any) -> dict[str, Any]:
+    from models.seq2seq import build_model  # noqa: PLC0415 - models.seq2seq imports a lot
+
+    parameters = {name: parameter for name, parameter in inspect.signature(build_model).parameters.items()
+                  if name not in ("source_vocab", "target_vocab", "device")}
+
+    class _Field:  # what _check_options reads from a dataclass field
+        def __init__(self, parameter: inspect.Parameter) -> None:
+            self.type, self.default = parameter.annotation, parameter.default
+
+    model = _check_options(model, {name: _Field(p) for name, p in parameters.items()}, "its model config")
+    return model
+
+
+def _check_vocab(vocab: Any, what: str) -> int:
+    if not isinstance(vocab, dict) or set(vocab) != {"tokens", "level"}:
+        raise ProblemError(f"has a damaged {what} (not {{tokens, level}})")
+    tokens, level = vocab["tokens"], vocab["level"]
+    if level not in LEVELS:
+        raise ProblemError(f"has a {what} of level {str(level)[:40]!r}, not char or word")
+    if not isinstance(tokens, list) or not all(isinstance(t, str) and 0 < len(t) <= MAX_TOKEN_CHARS for t in tokens):
+        raise ProblemError(f"has a {what} that is not a list of non-empty strings (at most {MAX_TOKEN_CHARS} "
+                      "characters each)")
+    if len(tokens) > MAX_VOCAB:
+        raise ProblemError(f"has a {what} of {len(tokens):,} tokens, more than the limit of {MAX_VOCAB:,}")
+    if tuple(tokens[:4]) != SPECIALS:
+        raise ProblemError(f"has a {what} that does not start with {', '.join(SPECIALS)}")
+    if len(set(tokens)) != len(tokens):
+        raise ProblemError(f"has a {what} that lists a token twice")
+    return len(tokens)
+
+
+# --- sizes against the tensors ---------------------------------------------------------------------
+
+
+def _check_shapes(checkpoint: serialization.Checkpoint, weights: dict[str, Any], config: dict[str, Any],
+                  vocab_sizes: list[int]) -> None:
+    shapes = {}
+    for name, reference in weights.items():
+        target = reference.get("__tensor__") if isinstance(reference, dict) and len(reference) == 1 else None
+        if not isinstance(target, str) or target not in checkpoint.tensors:
+            raise ProblemError(f"has a model weight {str(name)[:80]!r} that is not a tensor in the file")
+        tensor = checkpoint.tensors[target]
+        if tensor.dtype.kind != "f":
+            raise ProblemError(f"has a model weight {name!r} of dtype {tensor.dtype}, not floating point")
+        shapes[name] = tuple(tensor.shape)
+    embed, hidden = config.get("embed_size", 16), config.get("hidden_size", 256)
+    layers, both = config.get("num_layers", 1), config.get("bidirectional", False)
+    expected = {"encoder.embedding.weight": (vocab_sizes[0], embed),
+                "decoder.embedding.weight": (vocab_sizes[1], embed)}
+    for layer in range(layers):
+        for suffix in ("", "_reverse") if both else ("",):
+            expected[f"encoder.lstm.weight_hh_l{layer}{suffix}"] = (4 * hidden, hidden)
+    for name, shape in expected.items():
+        if shapes.get(name) != shape:
+            found = "absent" if name not in shapes else f"of shape {shapes[name]}"
+            raise ProblemError(f"does not fit its own config: {name} should be of shape {shape} (from the vocabulary "
+                          f"and sizes it records) but is {found}")
+    extra = [name for name in (f"encoder.lstm.weight_hh_l{layers}", "encoder.lstm.weight_hh_l0_reverse")
+             if name in shapes and name not in expected]
+    if extra:
+        raise ProblemError(f"does not fit its own config: it holds {extra[0]}, which num_layers={layers} and "
+                      f"bidirectional={both} leave out")
+
+
+# --- training state ---------------------------------------------------------------------------------
+
+
+def _whole(value: Any, name: str, high: int = 2**63 - 1) -> int:
+    if type(value) is not int or not 0 <= value <= high:
+        raise ProblemError(f"has a damaged {name} ({str(value)[:40]!r} is not a whole number from 0 to {high:,})")
+    return value
+
+
+def _check_progress(progress: Any, history: Any, epochs: Any) -> None:
+    if not isinstance(progress, dict) or not {"epoch", "batch"} <= set(progress):
+        raise ProblemError("has a damaged progress (not {epoch, batch, ...})")
+    epoch = _whole(progress["epoch"], "progress epoch", LIMITS["epochs"])
+    _whole(progress["batch"], "progress batch")
+    if "tokens" in progress:
+        _whole(progress["tokens"], "progress token count")
+    loss_sum = progress.get("loss_sum", 0.0)
+    if isinstance(loss_sum, bool) or not isinstance(loss_sum, (int, float)) or not loss_sum >= 0:
+        raise ProblemError(f"has a damaged progress loss sum ({str(loss_sum)[:40]!r})")
+    if not isinstance(history, list) or len(history) != epoch:
+        raise ProblemError(f"has a history of {len(history) if isinstance(history, list) else 'no'} epochs, but its "
+                      f"progress says {epoch} finished")
+    for number, record in enumerate(history, start=1):
+        if not isinstance(record, dict) or record.get("epoch") != number or not all(
+                isinstance(key, str) and (value is None or isinstance(value, (int, float)))
+                for key, value in record.items()):
+            raise ProblemError(f"has a damaged history record for epoch {number}")
+
+
+def _check_rng(rng: Any) -> None:
+    if not isinstance(rng, dict) or set(rng) != {"kind", "keys", "pos", "has_gauss", "cached_gaussian"}:
+        raise ProblemError("has a damaged RNG state (not {kind, keys, pos, has_gauss, cached_gaussian})")
+    if rng["kind"] != "MT19937":
+        raise ProblemError(f"has an RNG state of kind {str(rng['kind'])[:40]!r}, not MT19937")
+    keys = rng["keys"]
+    if not isinstance(keys, list) or len(keys) != RNG_KEYS or not all(
+            type(k) is int and 0 <= k < 2**32 for k in keys):
+        raise ProblemError(f"has a damaged RNG state (its keys are not {RNG_KEYS} 32-bit whole numbers)")
+    _whole(rng["pos"], "RNG position", RNG_KEYS)
+    if rng["has_gauss"] not in (0, 1) or type(rng["has_gauss"]) is not int:
+        raise ProblemError("has a damaged RNG state (has_gauss is not 0 or 1)")
+    if not isinstance(rng["cached_gaussian"], (int, float)) or isinstance(rng["cached_gaussian"], bool):
+        raise ProblemError("has a damaged RNG state (cached_gaussian is not a number)")
+
+
+def check_optimizer(path: str, saved: Any, parameters: list[Any]) -> None:
+    """Check an optimizer's saved state against the model's ``parameters`` before it is loaded."""
+    def fail(problem: str) -> None:
+        raise CheckpointError(f"checkpoint {path} has a damaged optimizer state: {problem}")
+
+    if not isinstance(saved, dict) or set(saved) != {"state", "param_groups"}:
+        fail("not {state, param_groups}")
+    groups, state = saved["param_groups"], saved["state"]
+    if not isinstance(groups, list) or not groups or not all(isinstance(g, dict) for g in groups):
+        fail("param_groups is not a list of dicts")
+    listed: list[Any] = []
+    for group in groups:
+        if not isinstance(group.get("params"), list):
+            fail("a parameter group has no list of params")
+        listed += group["params"]
+        for key, value in group.items():
+            numbers = value if isinstance(value, tuple) else (value,)
+            if key != "params" and not all(
+                    value is None or isinstance(n, (int, float)) and math.isfinite(n) for n in numbers):
+                fail(f"the hyper-parameter {str(key)[:40]!r} is not a finite number")
+        lr = group.get("lr")
+        if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr > 0:
+            fail("a parameter group's lr is not a positive number")
+    if not all(type(i) is int for i in listed) or sorted(listed) != list(range(len(parameters))):
+        fail(f"its groups list parameters {str(listed)[:60]}, but the model has {len(parameters)} "
+             f"(0..{len(parameters) - 1})")
+    if not isinstance(state, dict):
+        fail("state is not a dict")
+    for index, entry in state.items():
+        if type(index) is not int or not 0 <= index < len(parameters) or not isinstance(entry, dict):
+            fail(f"state for parameter {str(index)[:20]!r}, which the model does not have")
+        for key, value in entry.items():
+            if hasattr(value, "shape"):
+                if tuple(value.shape) != tuple(parameters[index].shape) or value.dtype.kind != "f":
+                    fail(f"{key} of parameter {index} is {value.dtype} {tuple(value.shape)}, but the parameter is "
+                         f"{tuple(parameters[index].shape)}")
+            elif key == "step":
+                _whole_or_fail(value, fail)
+            elif value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                fail(f"{key} of parameter {index} is not a number or an array")
+
+
+def _whole_or_fail(value: Any, fail: Any) -> None:
+    if type(value) is not int or value < 0:
+        fail(f"step {str(value)[:20]!r} is not a non-negative whole number")
+
+
+def data_file_sha256(path: str) -> str:
+    """SHA-256 of the regular file at ``path`` (a FIFO, a device or a folder is refused), read in chunks."""
+    try:
+        descriptor, size = safefile.open_regular(path, MAX_DATA_BYTES)
+        digest = hashlib.sha256()
+        try:
+            for offset in range(0, size, 1 << 20):
+                digest.update(safefile.read_exactly(descriptor, min(1 << 20, size - offset), offset))
+        finally:
+            os.close(descriptor)
+    except safefile.FileProblemError as exc:
+        raise OSError(f"{path} {exc}") from None
+    return digest.hexdigest()
