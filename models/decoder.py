@@ -34,6 +34,7 @@ class Memory:
 
 
 DecoderState = dict[str, Tensor]
+JOINS = ("concat", "add")  # how a Luong decoder combines the context cᵢ with its state sᵢ
 
 
 class Decoder(nn.Module):
@@ -108,20 +109,30 @@ class LuongDecoder(Decoder):
 
     sᵢ = LSTM([embed(yᵢ₋₁); h̃ᵢ₋₁ if input feeding], sᵢ₋₁)
     cᵢ, αᵢ = attention(query = sᵢ, keys = values = H)
-    h̃ᵢ = tanh(W_c [cᵢ; sᵢ])            (the attentional hidden state)
+    h̃ᵢ = tanh(W_c [cᵢ; sᵢ])            (the attentional hidden state; ``join="concat"``, the default)
+    h̃ᵢ = tanh(W_c (cᵢ + sᵢ))           (``join="add"``: the notes' alternative, when sizes agree)
     logits = W_o h̃ᵢ + b
+    sᵢ is what the decoder knows from its own steps (the notes' "internal context"), cᵢ what it
+    reads from the source at this step (the "external context"); W_c combines the two.
     Without input feeding the LSTM does not depend on the attention, so teacher forcing runs the
     whole target at once: one LSTM call, one batched attention, one output layer.
     """
 
     def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, encoder_size: int,
                  score: str = "dot", input_feeding: bool = False, num_layers: int = 1,
-                 dropout: float = 0.0, device: str | None = None, fused: bool = False) -> None:
+                 dropout: float = 0.0, device: str | None = None, fused: bool = False, join: str = "concat") -> None:
+        if join not in JOINS:
+            raise ValueError(f"unknown join {join!r}: choose {' or '.join(JOINS)}")
+        if join == "add" and encoder_size != hidden_size:
+            raise ValueError(f"join='add' adds the context (size {encoder_size}) to the state (size {hidden_size}), "
+                             "so the two sizes must agree; use join='concat' (a bidirectional encoder doubles "
+                             "the context's size)")
         lstm_input = embed_size + (hidden_size if input_feeding else 0)
         super().__init__(vocab_size, embed_size, hidden_size, lstm_input, num_layers, dropout, device, fused)
-        self.input_feeding = input_feeding
+        self.input_feeding, self.join = input_feeding, join
         self.attention = Attention(score, query_size=hidden_size, key_size=encoder_size, device=device)
-        self.combine = nn.Linear(encoder_size + hidden_size, hidden_size, bias=False, device=device)  # W_c
+        joined_size = encoder_size + hidden_size if join == "concat" else hidden_size
+        self.combine = nn.Linear(joined_size, hidden_size, bias=False, device=device)  # W_c
         self.output = nn.Linear(hidden_size, vocab_size, device=device)  # W_o
 
     def start(self, memory: Memory) -> DecoderState:
@@ -132,9 +143,10 @@ class LuongDecoder(Decoder):
         return state
 
     def _attend(self, s: Tensor, memory: Memory) -> tuple[Tensor, Tensor]:
-        """h̃ = tanh(W_c [c; s]) and the weights α, for queries s of shape (batch, [tgt_len,] H)."""
+        """h̃ = tanh(W_c [c; s]) (or tanh(W_c (c + s))) and the weights α, for queries s (batch, [tgt_len,] H)."""
         context, weights = self.attention(s, memory.states, mask=memory.mask)
-        attentional = self.combine(mg.concat([context, s], axis=-1)).tanh()
+        joined = mg.concat([context, s], axis=-1) if self.join == "concat" else context + s
+        attentional = self.combine(joined).tanh()
         return self.dropout(attentional), weights
 
     def forward(self, target_in: Tensor, memory: Memory) -> tuple[Tensor, Tensor]:

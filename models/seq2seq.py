@@ -136,12 +136,13 @@ class Seq2Seq(nn.Module):
 def build_model(source_vocab: int, target_vocab: int, decoder: str = "luong", score: str | None = None,
                 embed_size: int = 16, hidden_size: int = 256, num_layers: int = 1,
                 bidirectional: bool = False, input_feeding: bool = False, dropout: float = 0.0,
-                device: str | None = None, lstm: str = "composed") -> Seq2Seq:
+                device: str | None = None, lstm: str = "composed", join: str = "concat") -> Seq2Seq:
     """A Seq2Seq from a small config (what checkpoints store to rebuild the model).
 
     ``score`` defaults to each paper's own: dot for Luong, additive for Bahdanau. ``lstm`` is
     "composed" (every LSTM step recorded op by op: what a learner reads and draws) or "fused"
-    (one op per layer from ``minigrad.fast``: the same numbers, faster).
+    (one op per layer from ``minigrad.fast``: the same numbers, faster). ``join`` is how the Luong
+    decoder combines context and state: "concat" (W_c [c; s]) or "add" (W_c (c + s)).
     """
     if lstm not in LSTM_PATHS:
         raise ValueError(f"unknown lstm {lstm!r}; choose {' or '.join(LSTM_PATHS)}")
@@ -151,7 +152,7 @@ def build_model(source_vocab: int, target_vocab: int, decoder: str = "luong", sc
         dec: Decoder = PlainDecoder(target_vocab, embed_size, hidden_size, num_layers, dropout, device, fused)
     elif decoder == "luong":
         dec = LuongDecoder(target_vocab, embed_size, hidden_size, encoder.output_size, score or "dot", input_feeding,
-                           num_layers, dropout, device, fused)
+                           num_layers, dropout, device, fused, join)
     elif decoder == "bahdanau":
         dec = BahdanauDecoder(target_vocab, embed_size, hidden_size, encoder.output_size,
                               score or "additive", num_layers, dropout, device, fused)

@@ -176,3 +176,13 @@ def test_parallelism_lstm_steps_grow_with_length_and_self_attention_does_not(tmp
     assert attention_ops[8] == attention_ops[16] == attention_ops[32] < lstm_ops[8]
     assert attention_depth[8] == attention_depth[32]
     assert (tmp_path / "parallelism.png").stat().st_size > 1000
+
+
+def test_which_state_asks_bahdanau_the_previous_state_and_luong_the_new_one() -> None:
+    out = run("which_state_asks")
+    assert "so the query of bahdanau is the previous state s₀" in out
+    assert "so the query of luong is the new state s₁" in out
+    differences = [float(v) for v in re.findall(r"differ by ([0-9.e+-]+)", out)]
+    bahdanau_before, bahdanau_after, luong_before, luong_after = differences
+    assert bahdanau_before == 0.0 < bahdanau_after and luong_after == 0.0 < luong_before
+    assert "join=concat: W_c is 8×16" in out and "join=add: W_c is 8×8" in out

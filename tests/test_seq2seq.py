@@ -247,3 +247,14 @@ def test_bucketed_batches_cover_every_pair_once_hold_similar_lengths_and_repeat_
         return sum(max(lengths[i] for i in chunk) * len(chunk) - sum(lengths[i] for i in chunk) for chunk in chunks)
 
     assert padding(bucketed) < padding(plain) / 4, (padding(bucketed), padding(plain))
+
+
+def test_luong_joins_context_and_state_by_concatenation_or_by_addition() -> None:
+    source, target_in, target_out = mg.tensor([[4, 5, 6, 7]]), mg.tensor([[1, 4, 5]]), mg.tensor([[4, 5, 2]])
+    for join, inputs in (("concat", 32), ("add", 16)):
+        model = tiny_model("luong", join=join)
+        assert model.decoder.combine.weight.shape == (16, inputs)  # W_c over [c; s], or over c + s
+        model.loss(source, target_in, target_out).backward()
+        assert (model.decoder.combine.weight.grad.numpy() != 0).any()
+    with pytest.raises(ValueError, match=r"join='add' adds the context \(size 32\) to the state \(size 16\)"):
+        tiny_model("luong", join="add", bidirectional=True)
