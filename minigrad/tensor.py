@@ -173,8 +173,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
         while walk.queue:
             node = heapq.heappop(walk.queue)[1]
             input_grads = type(node).backward(node, *walk.arrived(node))
-            if not isinstance(input_grads, tuple):
-                input_grads = (input_grads,)
+            input_grads = input_grads if isinstance(input_grads, tuple) else (input_grads,)
             if len(input_grads) != len(node.inputs):
                 raise RuntimeError(f"{type(node).__name__}.backward returned {len(input_grads)} gradient(s) for "
                                    f"{len(node.inputs)} input(s); return one per input (None where there is none)")
@@ -194,8 +193,8 @@ def _seed(root: Tensor, grad: Any) -> Tensor:
     if grad is None and root.size != 1:
         raise RuntimeError(f"backward: the output has shape {root.shape}, not a single value; pass grad= "
                            "(dL/doutput, same shape) or reduce it first, e.g. with .sum()")
-    if grad is None:
-        return Tensor(root.device.xp.ones(root.shape, dtype=root.dtype))
+    if grad is None:  # d(root)/d(root) = 1
+        grad = Tensor(root.device.xp.ones(root.shape, dtype=root.dtype))
     grad = grad if isinstance(grad, Tensor) else Tensor(root.device.asarray(grad, dtype=root.dtype))
     if grad.shape != root.shape:
         raise ValueError(f"backward: the gradient has shape {grad.shape} but the output has shape {root.shape}")
@@ -210,8 +209,10 @@ class _Walk:
         self.grads: dict[int, list[Tensor | None]] = {}  # id(node) -> gradient of each output so far
         self.leaves: dict[int, tuple[Tensor, Tensor]] = {}  # id(leaf) -> (leaf, its gradient so far)
         self.queue: list[tuple[int, Any]] = []  # (-recording number, node): nodes with a gradient
-        # minigrad.grad's inputs, by where their gradient is found: None until it arrives
-        self.wanted = None if inputs is None else {_place(t): None for t in inputs}
+        # minigrad.grad's inputs, by where their gradient is found, (node, which output) or (leaf, 0):
+        # None until it arrives
+        self.wanted = None if inputs is None else {
+            (id(t), 0) if t.grad_fn is None else (id(t.grad_fn), t.grad_fn.output_index(t)): None for t in inputs}
 
     def send(self, tensor: Tensor, grad: Tensor) -> None:
         """Add ``grad`` to the gradient that has reached ``tensor`` so far."""
@@ -263,11 +264,6 @@ class _Walk:
         if self.wanted is not None and place in self.wanted:
             self.wanted[place] = grad
         return grad
-
-
-def _place(t: Tensor) -> tuple[int, int]:
-    """Where ``t``'s gradient is found in a walk: (its node, which output), or (the leaf, 0)."""
-    return (id(t), 0) if t.grad_fn is None else (id(t.grad_fn), t.grad_fn.output_index(t))
 
 
 def _sum_to(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
