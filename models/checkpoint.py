@@ -41,7 +41,7 @@ MAX_VOCAB = 2_000_000
 MAX_TOKEN_CHARS = 1_000
 LEVELS = ("char", "word")
 RNG_KEYS = 624  # MT19937's state: 624 32-bit words
-FRACTIONS = ("dropout", "valid_fraction", "test_fraction")
+FRACTIONS = ("dropout", "valid_fraction", "test_fraction", "label_smoothing")
 
 
 class ProblemError(Exception):
@@ -117,7 +117,7 @@ def _check_value(name: str, value: Any, allowed: tuple[type, ...], where: str) -
         raise ProblemError(f"has {where} with decoder={str(value)[:40]!r}, which is not one of {', '.join(DECODERS)}")
     if name == "score" and value is not None and value not in SCORES:
         raise ProblemError(f"has {where} with score={str(value)[:40]!r}, which is not one of {', '.join(SCORES)}")
-    if name == "level" and value is not None and value not in LEVELS:
+    if name in ("level", "source_level", "target_level") and value is not None and value not in LEVELS:
         raise ProblemError(f"has {where} with level={str(value)[:40]!r}, which is not char or word")
 
 

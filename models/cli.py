@@ -18,6 +18,19 @@ from minigrad import CheckpointError, DeviceError, legacy, set_num_threads
 from models.attention import SCORES
 from models.data import TASKS, DataError, read_tsv, tokenize
 from models.decoder import DECODERS
+from models.options import (
+    HelpFormatter,
+    Parser,
+    check_image_path,
+    check_out,
+    clip_norm,
+    fraction,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
+from models.report import choose_threads, data_report, evaluation_warnings
 from models.runfolder import BEST, LAST
 from models.seq2seq import LSTM_PATHS
 from models.training import (
@@ -30,92 +43,108 @@ from models.training import (
     translate,
 )
 
-
-def _at_least_one(text: str) -> int:
-    number = int(text)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
-    return number
+LEVELS = ("char", "word")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="minigrad-translate", description=__doc__.splitlines()[0])
+    formatter = {"formatter_class": HelpFormatter}
+    parser = Parser(prog="minigrad-translate", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train a translation model")
+    train = commands.add_parser("train", help="train a translation model", **formatter)
     source = train.add_mutually_exclusive_group()
     source.add_argument("--task", choices=sorted(TASKS), help="a built-in task (default: dates)")
-    source.add_argument("--data", help="your own pairs: a UTF-8 TSV file, source<TAB>target per line")
-    train.add_argument("--level", choices=("char", "word"), help="tokens of a TSV file (default: guessed)")
-    train.add_argument("--skip-bad-lines", action="store_true", help="skip TSV lines without a tab")
-    train.add_argument("--size", type=int, help="how many pairs a built-in task generates")
-    train.add_argument("--decoder", choices=DECODERS, default="luong")
+    source.add_argument("--data", help="your own pairs: a UTF-8 TSV file, source<TAB>target per line "
+                        "(default: none, a --task)")
+    train.add_argument("--level", choices=LEVELS, help="tokens of both sides (default: chosen per side from the data)")
+    train.add_argument("--source-level", choices=LEVELS, help="tokens of the source (default: --level, or chosen)")
+    train.add_argument("--target-level", choices=LEVELS, help="tokens of the target (default: --level, or chosen)")
+    train.add_argument("--skip-bad-lines", action="store_true",
+                       help="skip (and count) TSV lines that cannot be used instead of stopping at the first")
+    train.add_argument("--max-len", type=positive_int, default=TrainConfig.max_len,
+                       help="the most tokens a side may have; longer pairs are refused (or skipped)")
+    train.add_argument("--size", type=positive_int, help="how many pairs a built-in task generates "
+                       "(default: the task's own)")
+    train.add_argument("--decoder", choices=DECODERS, default="luong", help="the decoder")
     train.add_argument("--score", choices=SCORES, help="attention score (default: dot for luong, additive for "
                                                        "bahdanau)")
     train.add_argument("--input-feeding", action="store_true", help="Luong's input feeding")
     train.add_argument("--bidirectional", action="store_true", help="a bidirectional encoder")
     train.add_argument("--reverse-source", action="store_true", help="feed the source backwards")
-    train.add_argument("--epochs", type=int, default=3)
-    train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--hidden", type=int, default=256, dest="hidden_size")
-    train.add_argument("--embed", type=int, default=16, dest="embed_size")
-    train.add_argument("--layers", type=int, default=1, dest="num_layers")
-    train.add_argument("--dropout", type=float, default=0.0)
-    train.add_argument("--lr", type=float, default=1e-3)
-    train.add_argument("--clip", type=float, default=5.0)
+    train.add_argument("--epochs", type=positive_int, default=3, help="epochs to train")
+    train.add_argument("--batch-size", type=positive_int, default=128, help="pairs per batch")
+    train.add_argument("--hidden", type=positive_int, default=256, dest="hidden_size", help="LSTM size")
+    train.add_argument("--embed", type=positive_int, default=16, dest="embed_size", help="embedding size")
+    train.add_argument("--layers", type=positive_int, default=1, dest="num_layers", help="LSTM layers")
+    train.add_argument("--dropout", type=fraction, default=0.0, help="dropout, in [0, 1)")
+    train.add_argument("--lr", type=positive_float, default=1e-3, help="Adam's learning rate")
+    train.add_argument("--clip", type=clip_norm, default=5.0, help="gradient-norm clipping bound, or 'off'")
+    train.add_argument("--label-smoothing", type=fraction, default=0.0, help="label smoothing ε, in [0, 1)")
+    train.add_argument("--warmup", type=non_negative_int, default=0,
+                       help="batches over which the learning rate rises linearly to --lr (0: none)")
+    train.add_argument("--patience", type=positive_int, help="stop after this many epochs without a better "
+                       "held-out exact match (default: train every epoch)")
     train.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, or strict (the CPU stand-in for CuPy)")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--out", help="run folder (default: runs/TASK)")
+    train.add_argument("--seed", type=int, default=0, help="the split, initial weights, batch order, dropout")
+    train.add_argument("--out", help="run folder (default: runs/<file name> or runs/<task>)")
     train.add_argument("--resume", action="store_true", help="go on from OUT/last.safetensors")
     train.add_argument("--overwrite", action="store_true", help="start again in an OUT that holds a run")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
-    train.add_argument("--examples", type=int, default=5, help="test translations to print at the end")
+    train.add_argument("--examples", type=non_negative_int, default=5, help="test translations to print at the end")
     train.add_argument("--no-bucket", dest="bucket", action="store_false", default=None,
-                       help="batch random sentences together, not sentences of about one length")
+                       help="batch random sentences together, not sentences of about one length (default: off)")
     train.add_argument("--lstm", choices=LSTM_PATHS, help="run the LSTMs composed from the basic ops (what a learner "
-                       "reads and draws) or fused into one op per layer (minigrad.fast: the same numbers, faster; the "
-                       "default)")
-    train.add_argument("--threads", type=_at_least_one, help="CPU threads for matmuls (default: all cores; on a busy "
-                       "machine fewer can be faster)")
+                       "reads and draws) or fused into one op per layer (minigrad.fast: the same numbers, faster) "
+                       "(default: fused)")
+    train.add_argument("--threads", type=positive_int, help="CPU threads for matmuls (default: the cores that are "
+                       "free now, from the load average)")
 
     def with_checkpoint(name: str, help_text: str) -> argparse.ArgumentParser:
-        command = commands.add_parser(name, help=help_text)
+        command = commands.add_parser(name, help=help_text, **formatter)
         command.add_argument("--checkpoint", required=True, help="a checkpoint written by train")
-        command.add_argument("--device", default="cpu")
-        command.add_argument("--beam", type=int, default=1, help="beam size (1: greedy)")
+        command.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or strict")
+        command.add_argument("--beam", type=positive_int, default=1, help="beam size (1: greedy)")
+        command.add_argument("--length-penalty", type=non_negative_float, default=1.0,
+                             help="beam search ranks finished outputs by log p / length^this")
         return command
 
     translate_command = with_checkpoint("translate", "translate text (arguments, or lines on stdin)")
-    translate_command.add_argument("text", nargs="*")
+    translate_command.add_argument("text", nargs="*", help="texts to translate (default: the lines of stdin)")
     evaluate_command = with_checkpoint("evaluate", "metrics on held-out data and the worst examples")
     evaluate_command.add_argument("--data", help="a TSV file to evaluate on (default: the run's test split)")
-    evaluate_command.add_argument("--worst", type=int, default=5)
+    evaluate_command.add_argument("--worst", type=non_negative_int, default=5, help="wrong outputs to show")
     attention = with_checkpoint("attention", "draw the attention heatmap of one translation")
-    attention.add_argument("text")
-    attention.add_argument("--out", default="attention.png")
+    attention.add_argument("text", help="the text to translate")
+    attention.add_argument("--out", default="attention.png", help="the image file (.png, .pdf, .svg, ...)")
     convert = commands.add_parser("convert", help="rewrite an old .npz checkpoint as .safetensors")
     convert.add_argument("old", help="an old .npz checkpoint")
     convert.add_argument("new", nargs="?", help="where to write it (default: OLD with .safetensors for .npz)")
     return parser
 
 
+def _shown(text: str) -> str:
+    """An output as the examples show it: quoted, or ∅ when it is empty."""
+    return repr(text) if text else "∅"
+
+
 def _train(args: argparse.Namespace) -> int:
-    if args.threads is not None:
-        set_num_threads(args.threads)
     names = {f.name for f in fields(TrainConfig)}
     options = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    options["clip"] = args.clip  # None: no clipping
     options["task"] = None if args.data else (args.task or "dates")
     options["out"] = args.out or f"runs/{Path(args.data).stem if args.data else options['task']}"
     if args.data:
         options["data"] = str(Path(args.data).resolve())  # so that evaluate finds it from anywhere
     config = TrainConfig(**options)
-    corpus = load_corpus(config)
-    if corpus.skipped:
-        print(f"skipped {corpus.skipped} bad line(s) of {config.data}")
-    print(f"{config.task or config.data}: {len(corpus.train)} training, {len(corpus.valid)} validation, "
-          f"{len(corpus.test)} test pairs; vocabularies {len(corpus.source_vocab)} → {len(corpus.target_vocab)}")
-    trainer = Trainer(config, corpus, progress_bar=not args.no_progress)
     out = Path(config.out)
+    check_out(out, args.resume, args.overwrite)  # before any data is read
+    threads, why = (args.threads, "--threads") if args.threads else choose_threads()
+    set_num_threads(threads)
+    corpus = load_corpus(config)
+    config.source_level, config.target_level = corpus.source_vocab.level, corpus.target_vocab.level
+    print(data_report(corpus, config.task or args.data, config.max_len).text())
+    print(f"threads: {threads} ({why})")
+    trainer = Trainer(config, corpus, progress_bar=not args.no_progress)
     trainer.open_run(resume=args.resume, overwrite=args.overwrite)  # locks out/ for this training
     if args.resume:
         print(f"resuming {out / LAST} at epoch {trainer.epoch + 1}, batch {trainer.batch_index}")
@@ -127,10 +156,11 @@ def _train(args: argparse.Namespace) -> int:
     trainer.model.load_state_dict(load_checkpoint(out / BEST, config.device).state["model"])
     test = evaluate(trainer.model, corpus, corpus.test or corpus.valid, config)
     print(f"test ({BEST}): exact match {test.exact_match:.2%}, token accuracy {test.token_accuracy:.2%}"
-          + (f", BLEU {test.bleu:.1f}" if test.bleu is not None else ""))
+          + (f", BLEU {test.bleu:.1f}" if test.bleu is not None else "")
+          + (f", chrF {test.chrf:.1f}" if test.chrf is not None else ""))
     for example in test.examples[:args.examples]:
         mark = "✓" if example["correct"] else "✗"
-        print(f"  {mark} {example['source']!r} → {example['output']!r}" +
+        print(f"  {mark} {example['source']!r} → {_shown(example['output'])}" +
               ("" if example["correct"] else f" (expected {example['target']!r})"))
     print(f"checkpoints, metrics.jsonl and metrics.png are in {config.out}/")
     return 0
@@ -149,9 +179,16 @@ def _translate(args: argparse.Namespace) -> int:
     loaded = load_checkpoint(args.checkpoint, args.device)
     texts = args.text or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     _warn_unknown(loaded, texts)
-    results = translate(loaded.model, loaded.corpus(), texts, args.device, args.beam, loaded.config.max_len)
-    for text, result in zip(texts, results):
-        print(f"{text}\t{loaded.target_vocab.decode(result.ids)}")
+    results = translate(loaded.model, loaded.corpus(), texts, args.device, args.beam, loaded.config.max_len,
+                        length_penalty=args.length_penalty)
+    outputs = [loaded.target_vocab.decode(result.ids) for result in results]
+    for text, output in zip(texts, outputs):
+        print(f"{text}\t{output}")
+    empty = [text for text, output in zip(texts, outputs) if not output]
+    if empty:
+        print(f"warning: {len(empty)} of {len(texts)} translations are empty (the model said <eos> at once): "
+              + ", ".join(f"{text!r} → ∅" for text in empty[:3]) + (", ..." if len(empty) > 3 else ""),
+              file=sys.stderr)
     return 0
 
 
@@ -165,26 +202,31 @@ def _evaluate(args: argparse.Namespace) -> int:
         corpus = load_corpus(loaded.config)
         corpus.source_vocab, corpus.target_vocab = loaded.source_vocab, loaded.target_vocab
         pairs = corpus.test
-    result = evaluate(loaded.model, corpus, pairs, loaded.config, beam=args.beam)
+    result = evaluate(loaded.model, corpus, pairs, loaded.config, beam=args.beam, length_penalty=args.length_penalty)
     print(f"{len(pairs)} pairs: exact match {result.exact_match:.2%}, token accuracy {result.token_accuracy:.2%}, "
-          f"loss {result.loss:.4f}" + (f", BLEU {result.bleu:.1f}" if result.bleu is not None else ""))
+          f"loss {result.loss:.4f}" + (f", BLEU {result.bleu:.1f}" if result.bleu is not None else "")
+          + (f", chrF {result.chrf:.1f}" if result.chrf is not None else ""))
+    for warning in evaluation_warnings(result, [s for s, _ in pairs], loaded.source_vocab):
+        print(f"warning: {warning}", file=sys.stderr)
     wrong = [e for e in result.examples if not e["correct"]][:args.worst]
     if wrong:
         print("wrong outputs:")
     for example in wrong:
-        print(f"  {example['source']!r} → {example['output']!r} (expected {example['target']!r})")
+        print(f"  {example['source']!r} → {_shown(example['output'])} (expected {example['target']!r})")
     return 0
 
 
 def _attention(args: argparse.Namespace) -> int:
     from models.heatmap import draw_attention  # noqa: PLC0415
 
+    image = check_image_path(args.out)  # before the model is read
     loaded = load_checkpoint(args.checkpoint, args.device)
     if loaded.config.decoder == "plain":
         print("error: this model has no attention (decoder 'plain'), so there is no heatmap", file=sys.stderr)
         return 2
     _warn_unknown(loaded, [args.text])
-    result = translate(loaded.model, loaded.corpus(), [args.text], args.device, args.beam, loaded.config.max_len)[0]
+    result = translate(loaded.model, loaded.corpus(), [args.text], args.device, args.beam, loaded.config.max_len,
+                       length_penalty=args.length_penalty)[0]
     level = loaded.source_vocab.level
     source_tokens = tokenize(args.text, level) + ["<eos>"]
     if loaded.config.reverse_source:
@@ -192,9 +234,9 @@ def _attention(args: argparse.Namespace) -> int:
     output_tokens = [loaded.target_vocab.tokens[i] for i in result.ids]
     if len(result.weights) > len(result.ids):  # the step that said <eos> (absent if max_len cut it off)
         output_tokens.append("<eos>")
-    path = draw_attention(result.weights, source_tokens, output_tokens, args.out,
-                          title=f"{args.text} → {loaded.target_vocab.decode(result.ids)}")
-    print(f"{args.text}\t{loaded.target_vocab.decode(result.ids)}\nheatmap written to {path}")
+    output = loaded.target_vocab.decode(result.ids)
+    path = draw_attention(result.weights, source_tokens, output_tokens, image, title=f"{args.text} → {output or '∅'}")
+    print(f"{args.text}\t{output}\nheatmap written to {path.resolve()}")
     return 0
 
 

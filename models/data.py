@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,11 +69,11 @@ class Vocab:
 
     def unknown(self, text: str) -> list[str]:
         """The tokens of ``text`` that are not in this vocabulary."""
-        return [token for token in tokenize(text, self.level) if token not in self.index]
+        return [token for token in tokenize(text, self.level) if token not in self.index or token in SPECIALS]
 
     def encode(self, text: str, add_eos: bool = True) -> list[int]:
-        """Token ids of ``text``; tokens not in the vocabulary become ``<unk>``."""
-        ids = [self.index.get(token, UNK_ID) for token in tokenize(text, self.level)]
+        """Token ids of ``text``; tokens not in the vocabulary (and reserved ones, ``<eos>`` ...) become ``<unk>``."""
+        ids = [UNK_ID if token in SPECIALS else self.index.get(token, UNK_ID) for token in tokenize(text, self.level)]
         return ids + [EOS_ID] if add_eos else ids
 
     def decode(self, ids: Iterable[int]) -> str:
@@ -278,42 +278,137 @@ def split(pairs: Sequence[tuple[str, str]], seed: int = 0, valid: float = 0.05,
 
 # --- the user's own data -------------------------------------------------------------------------
 
+MAX_LINE_BYTES = 1 << 16  # a longer line is refused before it is read whole (or skipped, and counted)
 
-def read_tsv(path: str | Path, skip_bad_lines: bool = False) -> tuple[list[tuple[str, str]], int]:
-    """Pairs from a UTF-8 file with ``source<TAB>target`` on each line; returns (pairs, skipped).
 
-    A line without a tab is an error naming the file and line, or, with ``skip_bad_lines``,
-    is skipped and counted.
+@dataclass
+class TsvData:
+    """The pairs of a TSV file, each with its line number (as ``sed -n Np`` counts), and what was skipped."""
+
+    path: Path
+    pairs: list[tuple[str, str]]
+    lines: list[int]
+    skipped: dict[str, int] = field(default_factory=dict)  # reason → how many lines
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+def _lines(path: Path, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """(number, bytes without the line break) for each line; None for a line longer than ``limit`` bytes.
+
+    Lines end at ``\\n`` (``\\r\\n`` too) only: form feeds, vertical tabs, NEL and U+2028 are text.
+    No more than ``limit`` bytes of a line are ever held.
     """
-    path = Path(path)
     try:
-        raw = path.read_bytes()
+        stream = path.open("rb")
     except FileNotFoundError:
         raise DataError(f"data file {path} does not exist") from None
+    except IsADirectoryError:
+        raise DataError(f"data file {path} is a folder, not a file") from None
     except OSError as exc:
         raise DataError(f"data file {path} cannot be read: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise DataError(f"data file {path} is not UTF-8 text (bad byte at line {line}); save it as UTF-8") from None
-    pairs, skipped = [], 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    with stream:
+        number = 0
+        while True:
+            try:
+                line = stream.readline(limit + 1)
+            except OSError as exc:
+                raise DataError(f"data file {path} cannot be read: {exc.strerror}") from None
+            if not line:
+                return
+            number += 1
+            if len(line) > limit and not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):  # the rest of the long line, a piece at a time
+                    line = stream.readline(limit)
+                yield number, None
+                continue
+            yield number, line.rstrip(b"\n").removesuffix(b"\r")
+
+
+def read_pairs(path: str | Path, skip_bad_lines: bool = False, max_line_bytes: int = MAX_LINE_BYTES) -> TsvData:
+    """Pairs from a UTF-8 file with ``source<TAB>target`` on each line, with their line numbers.
+
+    A line without a tab (or with an empty side), one that is not UTF-8, or one longer than
+    ``max_line_bytes`` is an error naming the file and line, or, with ``skip_bad_lines``, is
+    skipped and counted. Blank lines are left out; a UTF-8 byte-order mark at the start is fine.
+    """
+    path = Path(path)
+    data = TsvData(path, [], [])
+    hint = "fix the line or pass --skip-bad-lines"
+    for number, raw in _lines(path, max_line_bytes):
+        if raw is None:
+            if skip_bad_lines:
+                data.skip(f"longer than {max_line_bytes:,} bytes")
+                continue
+            raise DataError(f"{path}, line {number}: longer than {max_line_bytes:,} bytes, too long for a "
+                            f"sentence pair; {hint}")
+        if number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if skip_bad_lines:
+                data.skip("not UTF-8")
+                continue
+            raise DataError(f"data file {path} is not UTF-8 text (bad byte at line {number}); save it as UTF-8, "
+                            "or pass --skip-bad-lines") from None
         if not line.strip():
             continue
         source, tab, target = line.partition("\t")
         if not tab or not source.strip() or not target.strip():
             if skip_bad_lines:
-                skipped += 1
+                data.skip("without source<TAB>target")
                 continue
-            raise DataError(
-                f"{path}, line {number}: expected 'source<TAB>target', got {line[:60]!r}; "
-                "fix the line or pass --skip-bad-lines"
-            )
-        pairs.append((source.strip(), target.strip()))
-    if not pairs:
+            raise DataError(f"{path}, line {number}: expected 'source<TAB>target', got {line[:60]!r}; {hint}")
+        data.pairs.append((source.strip(), target.strip()))
+        data.lines.append(number)
+    if not data.pairs:
         raise DataError(f"data file {path} holds no 'source<TAB>target' pairs")
-    return pairs, skipped
+    return data
+
+
+def read_tsv(path: str | Path, skip_bad_lines: bool = False) -> tuple[list[tuple[str, str]], int]:
+    """Pairs from a UTF-8 file with ``source<TAB>target`` on each line; returns (pairs, skipped).
+
+    The same checks as :func:`read_pairs`.
+    """
+    data = read_pairs(path, skip_bad_lines)
+    return data.pairs, sum(data.skipped.values())
+
+
+def check_pairs(data: TsvData, source_level: str, target_level: str, max_len: int,
+                skip_bad_lines: bool = False) -> TsvData:
+    """The pairs that fit: at most ``max_len`` tokens a side, and no reserved token (``<eos>``, ...)
+    as a word, since it would end or pad the sentence there. Others are refused with the file
+    and line, or skipped and counted with ``skip_bad_lines``."""
+    kept = TsvData(data.path, [], [], dict(data.skipped))
+    hint = "or pass --skip-bad-lines"
+    for (source, target), number in zip(data.pairs, data.lines):
+        problem = reason = None
+        for side, text, level in (("source", source, source_level), ("target", target, target_level)):
+            tokens = tokenize(text, level)
+            special = next((t for t in tokens if t in SPECIALS), None) if level == "word" else None
+            if special is not None:
+                reason = "with a reserved token"
+                problem = (f"the {side} holds {special!r}, a token minigrad reserves for itself; rename it "
+                           f"(say, {special.strip('<>')!r}) {hint}")
+                break
+            if len(tokens) > max_len:
+                reason = f"longer than --max-len {max_len}"
+                problem = (f"the {side} is {len(tokens):,} tokens long, more than --max-len {max_len}; "
+                           f"raise --max-len (a longer pair needs more memory) {hint}")
+                break
+        if problem is None:
+            kept.pairs.append((source, target))
+            kept.lines.append(number)
+        elif skip_bad_lines:
+            kept.skip(reason)
+        else:
+            raise DataError(f"{data.path}, line {number}: {problem}")
+    if not kept.pairs:
+        raise DataError(f"data file {data.path} holds no pairs that fit (see --max-len)")
+    return kept
 
 
 # --- batches -------------------------------------------------------------------------------------

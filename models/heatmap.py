@@ -57,7 +57,7 @@ def draw_attention_grid(grid: Sequence[Sequence[Sequence[Sequence[float]]]], sou
     cjk = cjk_font()
     families = ["DejaVu Sans"] + ([cjk] if cjk else [])
     many = len(grid) > 1 or len(grid[0]) > 1
-    with matplotlib.rc_context({"font.family": families}):
+    with matplotlib.rc_context({"font.family": families, "text.parse_math": False}):  # "$" is text, not math
         width = min(2 + 0.38 * columns, 24)
         height = min(1.5 + 0.38 * rows, 24)
         figure, axes = plt.subplots(len(grid), len(grid[0]), squeeze=False, sharex=True, sharey=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass
 
 import minigrad as mg
@@ -42,11 +43,12 @@ class Seq2Seq(nn.Module):
         """Teacher forcing: logits (batch, tgt_len, vocab) and attention weights (batch, tgt_len, src_len)."""
         return self.decoder(target_in, self.encode(source))
 
-    def loss(self, source: Tensor, target_in: Tensor, target_out: Tensor) -> Tensor:
-        """Mean cross-entropy over the real target tokens (padding is ignored)."""
+    def loss(self, source: Tensor, target_in: Tensor, target_out: Tensor, label_smoothing: float = 0.0) -> Tensor:
+        """Mean cross-entropy over the real target tokens (padding is ignored), against targets smoothed
+        as (1 − ε)·one-hot + ε/V with ``label_smoothing`` ε."""
         logits, _ = self(source, target_in)
         return mg.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target_out.reshape(-1),
-                                              ignore_index=PAD_ID)
+                                              ignore_index=PAD_ID, label_smoothing=label_smoothing)
 
     @mg.no_grad()
     def greedy(self, source: Tensor, max_len: int = 50) -> list[Translation]:
@@ -83,11 +85,84 @@ class Seq2Seq(nn.Module):
     @mg.no_grad()
     def beam_search(self, source: Tensor, beam_size: int = 5, max_len: int = 50,
                     length_penalty: float = 1.0) -> list[Translation]:
-        """Keep the ``beam_size`` best partial translations at each step; one source row at a time.
+        """Keep the ``beam_size`` best partial translations of every source row, all rows at once.
 
-        A finished hypothesis (it said <eos>) is ranked by log p / len^length_penalty. With
-        ``beam_size=1`` this is exactly greedy decoding.
+        The batch runs as batch × beam decoder rows. At each step every alive hypothesis k of a row
+        is extended by every token: score(k) + log p(token), and the ``beam_size`` best of the
+        row's beam × vocabulary candidates go on. A hypothesis that says <eos> is finished and
+        ranked by log p / len^length_penalty (0: raw log-probability; larger favours longer
+        outputs). A row stops when it has ``beam_size`` finished hypotheses, or none alive. With
+        ``beam_size=1`` this is exactly greedy decoding; per row it gives what
+        :meth:`beam_search_one_by_one` gives.
         """
+        if beam_size < 1:
+            raise ValueError(f"beam_size must be at least 1, not {beam_size}")
+        batch, k_max = source.shape[0], beam_size
+        memory = self.encode(source).select([b for b in range(batch) for _ in range(k_max)])
+        state = self.decoder.start(memory)
+        vocab = self.decoder.vocab_size
+        # per row: alive hypotheses (score, ids, attention rows), best first; finished (normalised, Translation)
+        alive: list[list[tuple[float, list[int], list[list[float]]]]] = [[(0.0, [], [])] for _ in range(batch)]
+        finished: list[list[tuple[float, Translation]]] = [[] for _ in range(batch)]
+        done = [False] * batch
+        positions = mg.arange(k_max * vocab, device=source.device)
+        for _ in range(max_len):
+            slots = [alive[b][k] if k < len(alive[b]) and not done[b] else None
+                     for b in range(batch) for k in range(k_max)]
+            tokens = mg.tensor([(h[1][-1] if h[1] else BOS_ID) if h else PAD_ID for h in slots], dtype=mg.int64,
+                               device=source.device)
+            scores = mg.tensor([h[0] if h else -math.inf for h in slots], device=source.device)
+            logits, state, weights = self.decoder.step(tokens, state, memory)
+            total = (logits.log_softmax(axis=-1) + scores.unsqueeze(1)).reshape(batch, k_max * vocab)
+            picks, values = [], []
+            for _ in range(k_max):  # the beam_size best of each row, best first (ties: the lower index)
+                best = total.argmax(axis=-1)
+                values.append(total.max(axis=-1).tolist())
+                picks.append(best.tolist())
+                total = mg.where(positions == best.unsqueeze(1), -math.inf, total)
+            weight_rows = weights.tolist() if weights is not None else None
+            parents: list[int] = []
+            for b in range(batch):
+                row_parents: list[int] = []
+                if not done[b]:
+                    next_alive = []
+                    for j in range(k_max):
+                        score = values[j][b]
+                        if score == -math.inf:
+                            break
+                        k, token = divmod(picks[j][b], vocab)
+                        _, ids, rows = alive[b][k]
+                        rows = rows + [weight_rows[b * k_max + k] if weight_rows is not None else []]
+                        if token == EOS_ID:
+                            normalised = score / max(len(ids) + 1, 1) ** length_penalty
+                            finished[b].append((normalised, Translation(ids, score, rows)))
+                        else:
+                            next_alive.append((score, ids + [token], rows))
+                            row_parents.append(b * k_max + k)
+                    if len(finished[b]) >= k_max or not next_alive:
+                        done[b] = True
+                    else:
+                        alive[b] = next_alive
+                parents += (row_parents + [b * k_max] * k_max)[:k_max]
+            if all(done):
+                break
+            state = self.decoder.reorder(state, parents)
+        results = []
+        for b in range(batch):
+            if not finished[b]:  # nothing said <eos> within max_len: take the best unfinished one
+                score, ids, rows = alive[b][0]
+                finished[b].append((score, Translation(ids, score, rows)))
+            best_one = max(finished[b], key=lambda item: item[0])[1]
+            if not self.decoder.uses_attention:
+                best_one.weights = None
+            results.append(best_one)
+        return results
+
+    @mg.no_grad()
+    def beam_search_one_by_one(self, source: Tensor, beam_size: int = 5, max_len: int = 50,
+                               length_penalty: float = 1.0) -> list[Translation]:
+        """The same search as :meth:`beam_search`, one source row at a time (the reference it is
+        tested against, and what its speed is measured against)."""
         if beam_size < 1:
             raise ValueError(f"beam_size must be at least 1, not {beam_size}")
         memory = self.encode(source)

@@ -23,16 +23,19 @@ from models import checkpoint as schema
 from models.data import (
     BOS_ID,
     EOS_ID,
+    MAX_LINE_BYTES,
     PAD_ID,
     TASKS,
     DataError,
     Vocab,
+    check_pairs,
     pad,
-    read_tsv,
+    read_pairs,
     split,
     task_pairs,
 )
 from models.interrupt import CtrlC
+from models.report import LevelChoice, choose_level, given_level
 from models.runfolder import BEST, LAST, MAY_CHANGE_ON_RESUME, OLD_LAST, RunFolder, option_differences
 from models.seq2seq import Seq2Seq, Translation, build_model
 
@@ -46,7 +49,9 @@ class TrainConfig:
     task: str | None = "dates"
     data: str | None = None  # a TSV file of the user's own pairs, instead of a task
     size: int | None = None  # how many pairs a built-in task generates (None: the task's default)
-    level: str | None = None  # 'char' or 'word' for a TSV file (built-in tasks know their own)
+    level: str | None = None  # 'char' or 'word' for both sides (None: chosen per side from the data)
+    source_level: str | None = None  # overrides level for the source; a trained run stores its choice here
+    target_level: str | None = None
     decoder: str = "luong"
     score: str | None = None  # None: dot for luong, additive for bahdanau
     embed_size: int = 16
@@ -59,11 +64,14 @@ class TrainConfig:
     epochs: int = 3
     batch_size: int = 128
     lr: float = 1e-3
-    clip: float = 5.0
+    clip: float | None = 5.0  # None: no gradient clipping
+    label_smoothing: float = 0.0
+    warmup: int = 0  # batches over which the learning rate rises linearly to lr (0: none)
+    patience: int | None = None  # stop after this many epochs without a better held-out exact match
     seed: int = 0
     device: str = "cpu"
     out: str = "runs/dates"
-    max_len: int = 60
+    max_len: int = 100  # tokens a side: longer pairs are refused (or skipped); also the decoding limit
     skip_bad_lines: bool = False
     valid_fraction: float = 0.05
     test_fraction: float = 0.05
@@ -88,28 +96,53 @@ class Corpus:
     target_vocab: Vocab
     reverse_source: bool = False
     skipped: int = 0
+    read: int = 0  # pairs read from the file (or generated), before any was skipped
+    skipped_by_reason: dict[str, int] = field(default_factory=dict)
+    levels: dict[str, LevelChoice] = field(default_factory=dict)  # "source"/"target" → level and why
 
     def encode_source(self, text: str) -> list[int]:
         ids = self.source_vocab.encode(text)
         return ids[-2::-1] + [EOS_ID] if self.reverse_source else ids
 
 
+def choose_levels(config: TrainConfig, pairs: Pairs, default: str | None = None) -> dict[str, LevelChoice]:
+    """The token level of each side: from ``--source-level``/``--target-level``, else ``--level``, else
+    ``default`` (a built-in task's own), else chosen from the data (:func:`models.report.choose_level`)."""
+    levels = {}
+    for side, own, texts in (("source", config.source_level, [s for s, _ in pairs]),
+                             ("target", config.target_level, [t for _, t in pairs])):
+        if own:
+            levels[side] = given_level(own, f"--{side}-level")
+        elif config.level:
+            levels[side] = given_level(config.level, "--level")
+        elif default:
+            levels[side] = LevelChoice(default, f"the {config.task} task's own", given=True)
+        else:
+            levels[side] = choose_level(texts)
+    return levels
+
+
 def load_corpus(config: TrainConfig) -> Corpus:
-    """The run's data: a built-in task or the user's TSV, split and with vocabularies."""
-    skipped = 0
+    """The run's data: a built-in task or the user's TSV, checked, split and with vocabularies."""
     if config.data:
-        pairs, skipped = read_tsv(config.data, config.skip_bad_lines)
-        level = config.level or ("word" if sum(" " in s for s, _ in pairs) > len(pairs) / 2 else "char")
+        data = read_pairs(config.data, config.skip_bad_lines, max(MAX_LINE_BYTES, 64 * config.max_len))
+        read = len(data.pairs) + sum(data.skipped.values())
+        levels = choose_levels(config, data.pairs)
+        data = check_pairs(data, levels["source"].level, levels["target"].level, config.max_len,
+                           config.skip_bad_lines)
+        pairs, skipped = data.pairs, data.skipped
     else:
         if config.task not in TASKS:
             raise DataError(f"unknown task {config.task!r}; the built-in tasks are {', '.join(TASKS)}")
-        pairs, level = task_pairs(config.task, config.seed, config.size), TASKS[config.task].level
+        pairs, skipped = task_pairs(config.task, config.seed, config.size), {}
+        read, levels = len(pairs), choose_levels(config, pairs, TASKS[config.task].level)
     train, valid, test = split(pairs, config.seed, config.valid_fraction, config.test_fraction)
     if not train or not valid:
         raise DataError(f"{len(pairs)} pairs are too few to split into training and validation sets")
-    source_vocab = Vocab.build((s for s, _ in train), level)
-    target_vocab = Vocab.build((t for _, t in train), level)
-    return Corpus(train, valid, test, source_vocab, target_vocab, config.reverse_source, skipped)
+    source_vocab = Vocab.build((s for s, _ in train), levels["source"].level)
+    target_vocab = Vocab.build((t for _, t in train), levels["target"].level)
+    return Corpus(train, valid, test, source_vocab, target_vocab, config.reverse_source, sum(skipped.values()),
+                  read, skipped, levels)
 
 
 # --- batches -------------------------------------------------------------------------------------
@@ -180,30 +213,46 @@ class Evaluation:
     bleu: float | None
     loss: float
     examples: list[dict] = field(default_factory=list)  # source, target, output, correct
+    chrf: float | None = None
 
     def metrics(self, prefix: str) -> dict[str, float]:
         values = {"exact_match": self.exact_match, "token_accuracy": self.token_accuracy, "loss": self.loss}
         if self.bleu is not None:
             values["bleu"] = self.bleu
+        if self.chrf is not None:
+            values["chrf"] = self.chrf
         return {f"{prefix}_{name}": round(value, 6) for name, value in values.items()}
 
 
 def translate(model: Seq2Seq, corpus: Corpus, sources: Sequence[str], device: str, beam: int = 1,
-              max_len: int = 60, batch_size: int = 256) -> list[Translation]:
-    """Decode ``sources`` (greedy if beam is 1, else beam search); model in eval mode."""
+              max_len: int = 100, batch_size: int = 256, length_penalty: float = 1.0) -> list[Translation]:
+    """Decode ``sources`` (greedy if beam is 1, else batched beam search); model in eval mode."""
     model.eval()
     results: list[Translation] = []
     for begin in range(0, len(sources), batch_size):
         chunk = sources[begin:begin + batch_size]
         source = mg.tensor(pad([corpus.encode_source(s) for s in chunk]), dtype=mg.int64, device=device)
-        results += model.greedy(source, max_len) if beam == 1 else model.beam_search(source, beam, max_len)
+        results += (model.greedy(source, max_len) if beam == 1
+                    else model.beam_search(source, beam, max_len, length_penalty))
     return results
 
 
-def evaluate(model: Seq2Seq, corpus: Corpus, pairs: Pairs, config: TrainConfig, beam: int = 1) -> Evaluation:
-    """Exact match and BLEU of decoded outputs, and teacher-forced token accuracy and loss."""
+def decode_limit(corpus: Corpus, config: TrainConfig) -> int:
+    """How many tokens decoding may produce: twice the longest training target and 10 more (an
+    untrained model then does not run to ``max_len`` on every sentence), at most ``max_len``."""
+    if not corpus.train:
+        return config.max_len
+    longest = max(len(corpus.target_vocab.encode(t, add_eos=False)) for _, t in corpus.train)
+    return min(config.max_len, 2 * longest + 10)
+
+
+def evaluate(model: Seq2Seq, corpus: Corpus, pairs: Pairs, config: TrainConfig, beam: int = 1,
+             length_penalty: float = 1.0) -> Evaluation:
+    """Exact match, chrF and (word-level targets) BLEU of decoded outputs, and teacher-forced token
+    accuracy and loss."""
     model.eval()
-    outputs = translate(model, corpus, [s for s, _ in pairs], config.device, beam, config.max_len)
+    outputs = translate(model, corpus, [s for s, _ in pairs], config.device, beam, decode_limit(corpus, config),
+                        length_penalty=length_penalty)
     decoded = [corpus.target_vocab.decode(t.ids) for t in outputs]
     examples = [{"source": s, "target": t, "output": o, "correct": o == t}
                 for (s, t), o in zip(pairs, decoded)]
@@ -218,13 +267,13 @@ def evaluate(model: Seq2Seq, corpus: Corpus, pairs: Pairs, config: TrainConfig, 
             correct_tokens += int(hits.sum().item())
             total_tokens += int(real.sum().item())
             loss_sum += model_loss_from_logits(logits, batch.target_out).item() * int(real.sum().item())
-    bleu = None
-    if corpus.target_vocab.level == "word":
-        import sacrebleu  # noqa: PLC0415 - a dependency of the showcase only
+    import sacrebleu  # noqa: PLC0415 - a dependency of the showcase only
 
-        bleu = sacrebleu.corpus_bleu(decoded, [[t for _, t in pairs]]).score
+    references = [[t for _, t in pairs]]
+    bleu = sacrebleu.corpus_bleu(decoded, references).score if corpus.target_vocab.level == "word" else None
+    chrf = sacrebleu.corpus_chrf(decoded, references).score if pairs else None
     return Evaluation(sum(e["correct"] for e in examples) / max(len(pairs), 1),
-                      correct_tokens / max(total_tokens, 1), bleu, loss_sum / max(total_tokens, 1), examples)
+                      correct_tokens / max(total_tokens, 1), bleu, loss_sum / max(total_tokens, 1), examples, chrf)
 
 
 def model_loss_from_logits(logits: mg.Tensor, target_out: mg.Tensor) -> mg.Tensor:
@@ -365,6 +414,7 @@ class Trainer:
         self.optimizer = optim.Adam(self.model.parameters(), lr=config.lr)
         self.history: list[dict] = []
         self.epoch, self.batch_index = 0, 0  # where training goes on from
+        self.warmup: optim.LinearWarmup | None = None
         self.loss_sum, self.tokens = 0.0, 0  # over the finished batches of this epoch, resumed ones included
         self.run: RunFolder | None = None
         self.ctrl_c = CtrlC()
@@ -463,12 +513,15 @@ class Trainer:
         for batch in batches(self.corpus, self.config, self.epoch, self.batch_index):
             if self.stop_requested:
                 break
-            loss = self.model.loss(batch.source, batch.target_in, batch.target_out)
+            loss = self.model.loss(batch.source, batch.target_in, batch.target_out, self.config.label_smoothing)
             self.optimizer.zero_grad()
             loss.backward()
-            optim.clip_grad_norm_(self.model.parameters(), self.config.clip)
+            if self.config.clip is not None:
+                optim.clip_grad_norm_(self.model.parameters(), self.config.clip)
             with self.ctrl_c.commit():  # the update and the position that goes with it: all or nothing
                 self.optimizer.step()
+                if self.warmup is not None:
+                    self.warmup.step()
                 self.batch_index += 1
                 self.loss_sum += loss.item() * batch.tokens
                 self.tokens += batch.tokens
@@ -479,6 +532,27 @@ class Trainer:
             bar.update()
         bar.close()
         return self.loss_sum / max(self.tokens, 1), tokens / max(time.perf_counter() - started, 1e-9)
+
+    def _start_warmup(self) -> None:
+        """``--warmup N``: optim's LinearWarmup, one step per batch, at the step a resumed run left off."""
+        if not self.config.warmup:
+            return
+        steps_per_epoch = math.ceil(len(self.corpus.train) / self.config.batch_size)
+        done = self.epoch * steps_per_epoch + self.batch_index
+        for group in self.optimizer.param_groups:
+            group["initial_lr"] = self.config.lr  # the rate the warm-up climbs to (a resumed --lr included)
+        self.warmup = optim.LinearWarmup(self.optimizer, self.config.warmup, last_epoch=done - 1)
+
+    def _out_of_patience(self, log: Any) -> bool:
+        """``--patience N``: True once N epochs in a row have not beaten the best held-out exact match."""
+        patience = self.config.patience
+        if not patience or len(self.history) <= patience:
+            return False
+        scores = [h["valid_exact_match"] for h in self.history]
+        if max(scores[-patience:]) > max(scores[:-patience]):
+            return False
+        log(f"no better held-out exact match in {patience} epoch(s): stopping early (--patience {patience})")
+        return True
 
     def fit(self, log: Any = print) -> list[dict]:
         """Train until ``config.epochs``.
@@ -492,9 +566,10 @@ class Trainer:
             if self.history:  # resumed: the folder's metrics agree with the checkpoint again
                 self.run.write_metrics(self.history)
         best = max((h["valid_exact_match"] for h in self.history), default=-1.0)
+        self._start_warmup()
         try:
             with self.ctrl_c:
-                while self.epoch < self.config.epochs:
+                while self.epoch < self.config.epochs and not self._out_of_patience(log):
                     started = time.perf_counter()
                     train_loss, speed = self.train_epoch()
                     if self.stop_requested:
@@ -513,6 +588,7 @@ class Trainer:
                         self.run.write_metrics(self.history)
                     self.run.write_plot(self.history, plot_history)
                     bleu = f", BLEU {record['valid_bleu']:.1f}" if "valid_bleu" in record else ""
+                    bleu += f", chrF {record['valid_chrf']:.1f}" if "valid_chrf" in record else ""
                     log(f"epoch {record['epoch']}: train loss {train_loss:.4f}, held-out exact match "
                         f"{record['valid_exact_match']:.2%}, token accuracy {record['valid_token_accuracy']:.2%}"
                         f"{bleu} ({record['seconds']:.0f} s)")

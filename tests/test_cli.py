@@ -75,7 +75,7 @@ def test_a_line_without_a_tab_names_the_file_and_line(tmp_path: Path) -> None:
     skipped = run("train", "--data", str(data), "--epochs", "1", "--hidden", "8", "--skip-bad-lines",
                   "--out", str(tmp_path / "run"), "--no-progress")
     assert skipped.returncode == 0, skipped.stderr
-    assert "skipped 4 bad line(s)" in skipped.stdout
+    assert "12 pairs read, 4 skipped (4 without source<TAB>target)" in skipped.stdout
 
 
 @pytest.mark.parametrize(("content", "message"), [(b"", "holds no"), (b"ab\tba\n\xff\xfe\x00bad\tx\n", "not UTF-8")])

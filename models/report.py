@@ -1,0 +1,196 @@
+"""What a run is about to train on, said before it trains: the token level of each side, and why;
+the data report (sizes, lengths, vocabularies, unseen tokens, warnings); the CPU threads to use.
+
+The token level is chosen per side from the data. Word tokens are only worth having where a
+model can learn each word from its examples and meet it again in new sentences: the words must
+repeat. Good and Turing's estimate of the chance that the next word is one never seen before is
+N₁ / N (the share of the running words whose type occurs once), and the share of types that
+occur once says how much of the vocabulary is seen too rarely to learn. A side is read as words
+when its sentences hold more than one word on average, at most half of its word types occur once,
+and each type is seen at least five times on average; otherwise as characters, which every model
+can learn from (ISO dates, numbers written in digits, single words).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+WORDS_PER_TEXT = 1.5  # fewer words per sentence on average: the words are the sentences
+MAX_SINGLETON_TYPES = 0.5  # a larger share of word types seen once: most words cannot be learned
+MIN_TOKENS_PER_TYPE = 5.0  # each word type seen fewer times than this on average: too few examples
+UNSEEN_WARNING = 0.05  # warn when more of the validation tokens than this are unknown
+PAIRS_PER_VOCABULARY_ENTRY = 20  # the rough rule behind the "too few pairs" warning
+
+
+@dataclass
+class LevelChoice:
+    """The token level of one side and the reason, in words."""
+
+    level: str  # "char" or "word"
+    reason: str
+    given: bool = False  # set by an option rather than chosen from the data
+
+    def line(self, side: str) -> str:
+        name = "characters" if self.level == "char" else "words"
+        return f"{side}: {name} ({self.reason})"
+
+
+def choose_level(texts: Sequence[str]) -> LevelChoice:
+    """Word tokens if the words of ``texts`` repeat enough to be learned, else characters (see the module)."""
+    counts = Counter(word for text in texts for word in text.split())
+    tokens, types = sum(counts.values()), len(counts)
+    if not types:
+        return LevelChoice("char", "no words at all")
+    singletons = sum(1 for count in counts.values() if count == 1)
+    per_text = tokens / max(len(texts), 1)
+    if per_text < WORDS_PER_TEXT:
+        return LevelChoice("char", f"{per_text:.2f} words a line: each line is about one word, which can only "
+                                   "be learned from its characters")
+    if singletons > MAX_SINGLETON_TYPES * types:
+        return LevelChoice("char", f"{singletons:,} of {types:,} word types occur once")
+    if tokens < MIN_TOKENS_PER_TYPE * types:
+        return LevelChoice("char", f"{types:,} word types in {tokens:,} words: each is seen "
+                                   f"{tokens / types:.1f} times on average, too few to learn it")
+    return LevelChoice("word", f"{types:,} word types, each seen {tokens / types:,.0f} times on average; "
+                               f"{singletons:,} occur once")
+
+
+def given_level(level: str, option: str) -> LevelChoice:
+    return LevelChoice(level, f"{option} {level}", given=True)
+
+
+# --- the data report -------------------------------------------------------------------------------
+
+
+def length_summary(lengths: Sequence[int]) -> str:
+    """'mean / 95th percentile / max' of token counts."""
+    if not lengths:
+        return "-"
+    ordered = sorted(lengths)
+    p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+    return f"{sum(ordered) / len(ordered):.1f} / {p95} / {ordered[-1]}"
+
+
+def unseen_share(texts: Sequence[str], known: set[str], level: str) -> float:
+    """The share of the tokens of ``texts`` (at ``level``) that are not in ``known``."""
+    from models.data import tokenize  # noqa: PLC0415 - report sits beside data, not below it
+
+    tokens = [token for text in texts for token in tokenize(text, level)]
+    return sum(token not in known for token in tokens) / max(len(tokens), 1)
+
+
+@dataclass
+class DataReport:
+    """The facts about a run's data that decide whether it can learn, and the warnings they give."""
+
+    lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "\n".join([*self.lines, *(f"warning: {w}" for w in self.warnings)])
+
+
+def data_report(corpus: Any, name: str, max_len: int) -> DataReport:
+    """The report that ``train`` prints before it trains, of a ``models.training.Corpus``."""
+    from models.data import tokenize  # noqa: PLC0415 - report sits beside data, not below it
+
+    c = corpus
+    read, skipped, levels = c.read, c.skipped_by_reason, c.levels
+    report = DataReport()
+    skipped_total = sum(skipped.values())
+    why = ", ".join(f"{count:,} {reason}" for reason, count in skipped.items() if count)
+    report.lines.append(f"data: {name}: {read:,} pairs read" + (f", {skipped_total:,} skipped ({why})"
+                                                                 if skipped_total else ""))
+    for side in ("source", "target"):
+        if side in levels:
+            report.lines.append(levels[side].line(side))
+    report.lines.append(f"split: {len(c.train):,} training, {len(c.valid):,} validation, {len(c.test):,} test pairs")
+    source_level, target_level = c.source_vocab.level, c.target_vocab.level
+    source_lengths = [len(tokenize(s, source_level)) for s, _ in c.train]
+    target_lengths = [len(tokenize(t, target_level)) for _, t in c.train]
+    report.lines.append(f"lengths in tokens (mean / 95th percentile / max): source {length_summary(source_lengths)}, "
+                        f"target {length_summary(target_lengths)}; --max-len {max_len}")
+    unseen_source = unseen_share([s for s, _ in c.valid], set(c.source_vocab.tokens), source_level)
+    unseen_target = unseen_share([t for _, t in c.valid], set(c.target_vocab.tokens), target_level)
+    report.lines.append(f"vocabularies: source {len(c.source_vocab):,}, target {len(c.target_vocab):,} tokens; "
+                        f"validation tokens unseen in training: source {unseen_source:.1%}, target {unseen_target:.1%}")
+    if target_level == "word":
+        counts = Counter(word for _, t in c.train for word in t.split())
+        once = sum(1 for count in counts.values() if count == 1)
+        if counts and once > MAX_SINGLETON_TYPES * len(counts):
+            report.warnings.append(
+                f"{once:,} of {len(counts):,} target words occur once in training: a model cannot learn a word "
+                "from one example, so most outputs will be wrong; --target-level char learns them from "
+                "their characters")
+    for side, share in (("source", unseen_source), ("target", unseen_target)):
+        if share > UNSEEN_WARNING:
+            report.warnings.append(f"{share:.1%} of the validation {side} tokens never occur in training; they "
+                                   "are read as <unk>" + ("" if (source_level if side == "source" else target_level)
+                                                          == "char" else f" (--{side}-level char avoids that)"))
+    needed = PAIRS_PER_VOCABULARY_ENTRY * (len(c.source_vocab) + len(c.target_vocab))
+    needed = max(1000, 100 * math.ceil(needed / 100))
+    if len(c.train) < needed:
+        report.warnings.append(f"only {len(c.train):,} training pairs: a task like this one (vocabularies of "
+                               f"{len(c.source_vocab):,} and {len(c.target_vocab):,} tokens) likely needs "
+                               f"{needed:,} or more")
+    if skipped.get(f"longer than --max-len {max_len}"):
+        report.warnings.append(f"{skipped[f'longer than --max-len {max_len}']:,} pairs longer than --max-len "
+                               f"{max_len} tokens were skipped; a larger --max-len keeps them (and needs more memory)")
+    return report
+
+
+# --- CPU threads -----------------------------------------------------------------------------------
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def choose_threads(cores: int | None = None, load: float | None = None) -> tuple[int, str]:
+    """BLAS threads for the cores that are free now: cores minus the one-minute load average, at least 1.
+
+    A BLAS thread that waits for a core another program holds stalls the whole matmul (and spins
+    while it waits), so on a busy machine fewer threads are faster. Returns (threads, the reason).
+    """
+    cores = available_cores() if cores is None else cores
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):  # no load average on this platform: use every core
+            return cores, f"{cores} cores; the load is unknown here"
+    threads = max(1, min(cores, round(cores - load)))
+    if threads == cores:
+        return threads, f"{cores} cores, load average {load:.1f}"
+    return threads, (f"{cores} cores, but the load average is {load:.1f}: other programs hold the rest, and a "
+                     "BLAS thread that waits for a busy core holds up every matmul")
+
+
+# --- after evaluation ------------------------------------------------------------------------------
+
+
+def evaluation_warnings(result: Any, sources: Sequence[str], source_vocab: Any) -> list[str]:
+    """What ``evaluate`` should say besides its figures: most outputs empty, most inputs unknown
+    (``result`` is a ``models.training.Evaluation``, ``source_vocab`` a ``models.data.Vocab``)."""
+    from models.data import tokenize  # noqa: PLC0415
+
+    warnings = []
+    examples = result.examples
+    empty = sum(1 for e in examples if not e["output"])
+    if examples and empty > len(examples) / 2:
+        warnings.append(f"{empty:,} of {len(examples):,} outputs are empty (the model says <eos> at once): it has "
+                        "not learned this task; train longer, or see the token levels in train's data report")
+    tokens = [token for text in sources for token in source_vocab.unknown(text)]
+    total = sum(len(tokenize(text, source_vocab.level)) for text in sources)
+    if total and len(tokens) > total / 2:
+        warnings.append(f"{len(tokens) / total:.0%} of the source tokens are not in the model's vocabulary (read as "
+                        "<unk>): is this data in the language, format and token level the model was trained on?")
+    return warnings
