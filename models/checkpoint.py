@@ -35,7 +35,7 @@ from models.data import SPECIALS
 from models.decoder import DECODERS
 
 LIMITS = {"embed_size": 4096, "hidden_size": 4096, "num_layers": 16, "max_len": 10_000, "batch_size": 1_000_000,
-          "epochs": 1_000_000, "size": 100_000_000, "seed": 2**63 - 1}
+          "epochs": 1_000_000, "size": 100_000_000, "seed": 2**63 - 1, "heads": 64, "ff_size": 16384}
 MAX_DATA_BYTES = 4 * 2**30  # a training file larger than this is not hashed (nor, then, re-read by evaluate)
 MAX_VOCAB = 2_000_000
 MAX_TOKEN_CHARS = 1_000
@@ -181,6 +181,9 @@ def _check_shapes(checkpoint: serialization.Checkpoint, weights: dict[str, Any],
         shapes[name] = tuple(tensor.shape)
     embed, hidden = config.get("embed_size", 16), config.get("hidden_size", 256)
     layers, both = config.get("num_layers", 1), config.get("bidirectional", False)
+    if config.get("model", "lstm") == "transformer":  # embeddings of the model's width, a feed-forward per layer
+        _check_transformer_shapes(shapes, hidden, layers, config.get("ff_size", 256), vocab_sizes)
+        return
     expected = {"encoder.embedding.weight": (vocab_sizes[0], embed),
                 "decoder.embedding.weight": (vocab_sizes[1], embed)}
     for layer in range(layers):
@@ -196,6 +199,22 @@ def _check_shapes(checkpoint: serialization.Checkpoint, weights: dict[str, Any],
     if extra:
         raise ProblemError(f"does not fit its own config: it holds {extra[0]}, which num_layers={layers} and "
                       f"bidirectional={both} leave out")
+
+
+def _check_transformer_shapes(shapes: dict[str, tuple[int, ...]], width: int, layers: int, ff_size: int,
+                              vocab_sizes: list[int]) -> None:
+    expected = {"encoder.embedding.weight": (vocab_sizes[0], width),
+                "decoder.embedding.weight": (vocab_sizes[1], width)}
+    for side in ("encoder", "decoder"):
+        for layer in range(layers):
+            expected[f"{side}.layers.{layer}.linear1.weight"] = (ff_size, width)
+    for name, shape in expected.items():
+        if shapes.get(name) != shape:
+            found = "absent" if name not in shapes else f"of shape {shapes[name]}"
+            raise ProblemError(f"does not fit its own config: {name} should be of shape {shape} (from the vocabulary "
+                               f"and sizes it records) but is {found}")
+    if f"encoder.layers.{layers}.linear1.weight" in shapes or f"decoder.layers.{layers}.linear1.weight" in shapes:
+        raise ProblemError(f"does not fit its own config: it holds more layers than num_layers={layers}")
 
 
 # --- training state ---------------------------------------------------------------------------------

@@ -13,11 +13,13 @@ import argparse
 import sys
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
+import minigrad as mg
 from minigrad import CheckpointError, DeviceError, legacy, set_num_threads
 from models.attention import SCORES
-from models.data import TASKS, DataError, read_tsv, tokenize
-from models.decoder import DECODERS
+from models.data import BOS_ID, TASKS, DataError, read_tsv, tokenize
+from models.decoder import DECODERS, JOINS
 from models.options import (
     HelpFormatter,
     Parser,
@@ -32,8 +34,9 @@ from models.options import (
 )
 from models.report import choose_threads, data_report, evaluation_warnings
 from models.runfolder import BEST, LAST
-from models.seq2seq import LSTM_PATHS
+from models.seq2seq import LSTM_PATHS, MODELS
 from models.training import (
+    TRANSFORMER_DEFAULTS,
     TrainConfig,
     Trainer,
     check_training_data,
@@ -73,15 +76,23 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--reverse-source", action="store_true", help="feed the source backwards")
     train.add_argument("--epochs", type=positive_int, default=3, help="epochs to train")
     train.add_argument("--batch-size", type=positive_int, default=128, help="pairs per batch")
-    train.add_argument("--hidden", type=positive_int, default=256, dest="hidden_size", help="LSTM size")
+    train.add_argument("--model", choices=MODELS, default="lstm",
+                       help="an LSTM encoder with an attention decoder, or the Transformer")
+    train.add_argument("--hidden", type=positive_int, dest="hidden_size",
+                       help="LSTM size, or the Transformer's width (default: 256 for the LSTM, 64 for the Transformer)")
+    train.add_argument("--heads", type=positive_int, default=4, help="the Transformer's attention heads")
+    train.add_argument("--ff", type=positive_int, default=256, dest="ff_size",
+                       help="the Transformer's feed-forward size")
     train.add_argument("--embed", type=positive_int, default=16, dest="embed_size", help="embedding size")
-    train.add_argument("--layers", type=positive_int, default=1, dest="num_layers", help="LSTM layers")
-    train.add_argument("--dropout", type=fraction, default=0.0, help="dropout, in [0, 1)")
-    train.add_argument("--lr", type=positive_float, default=1e-3, help="Adam's learning rate")
+    train.add_argument("--layers", type=positive_int, dest="num_layers",
+                       help="LSTM layers, or the Transformer's layers on each side (default: 1 for the LSTM, 2)")
+    train.add_argument("--dropout", type=fraction, help="dropout, in [0, 1) (default: 0 for the LSTM, 0.1)")
+    train.add_argument("--lr", type=positive_float, help="Adam's learning rate (default: 0.001 for the LSTM, 0.003)")
     train.add_argument("--clip", type=clip_norm, default=5.0, help="gradient-norm clipping bound, or 'off'")
     train.add_argument("--label-smoothing", type=fraction, default=0.0, help="label smoothing ε, in [0, 1)")
-    train.add_argument("--warmup", type=non_negative_int, default=0,
-                       help="batches over which the learning rate rises linearly to --lr (0: none)")
+    train.add_argument("--warmup", type=non_negative_int,
+                       help="batches over which the learning rate rises linearly to --lr (default: 0, none, for "
+                       "the LSTM; 300 for the Transformer)")
     train.add_argument("--patience", type=positive_int, help="stop after this many epochs without a better "
                        "held-out exact match (default: train every epoch)")
     train.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, or strict (the CPU stand-in for CuPy)")
@@ -93,6 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--examples", type=non_negative_int, default=5, help="test translations to print at the end")
     train.add_argument("--no-bucket", dest="bucket", action="store_false", default=None,
                        help="batch random sentences together, not sentences of about one length (default: off)")
+    train.add_argument("--join", choices=JOINS, default="concat",
+                       help="how the Luong decoder combines context and state: [c; s] or c + s")
     train.add_argument("--lstm", choices=LSTM_PATHS, help="run the LSTMs composed from the basic ops (what a learner "
                        "reads and draws) or fused into one op per layer (minigrad.fast: the same numbers, faster) "
                        "(default: fused)")
@@ -130,6 +143,8 @@ def _shown(text: str) -> str:
 def _train(args: argparse.Namespace) -> int:
     names = {f.name for f in fields(TrainConfig)}
     options = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    if options.get("model") == "transformer":  # its own defaults where the LSTM's would not do
+        options = {**TRANSFORMER_DEFAULTS, **options}
     options["clip"] = args.clip  # None: no clipping
     options["task"] = None if args.data else (args.task or "dates")
     options["out"] = args.out or f"runs/{Path(args.data).stem if args.data else options['task']}"
@@ -217,11 +232,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _attention(args: argparse.Namespace) -> int:
-    from models.heatmap import draw_attention  # noqa: PLC0415
+    from models.heatmap import draw_attention, draw_attention_grid  # noqa: PLC0415
 
     image = check_image_path(args.out)  # before the model is read
     loaded = load_checkpoint(args.checkpoint, args.device)
-    if loaded.config.decoder == "plain":
+    if loaded.config.decoder == "plain" and loaded.config.model == "lstm":
         print("error: this model has no attention (decoder 'plain'), so there is no heatmap", file=sys.stderr)
         return 2
     _warn_unknown(loaded, [args.text])
@@ -237,7 +252,23 @@ def _attention(args: argparse.Namespace) -> int:
     output = loaded.target_vocab.decode(result.ids)
     path = draw_attention(result.weights, source_tokens, output_tokens, image, title=f"{args.text} → {output or '∅'}")
     print(f"{args.text}\t{output}\nheatmap written to {path.resolve()}")
+    if loaded.config.model == "transformer":  # and every layer's and head's attention over the source
+        grid = _transformer_heads(loaded, args.text, result.ids, len(output_tokens), args.device)
+        heads = draw_attention_grid(grid, source_tokens, output_tokens, image.with_stem(image.stem + "_heads"),
+                                    title=f"{args.text} → {output or '∅'}: cross-attention per layer and head")
+        print(f"every layer and head written to {heads.resolve()}")
     return 0
+
+
+def _transformer_heads(loaded: Any, text: str, ids: list[int], steps: int,
+                       device: str) -> list[list[list[list[float]]]]:
+    """The decoder's cross-attention of each layer and head, (steps × source), for the output ``ids``."""
+    source = mg.tensor([loaded.corpus().encode_source(text)], dtype=mg.int64, device=device)
+    inputs = [BOS_ID, *ids][:steps]  # what the decoding steps read: <bos>, then each token it had said
+    target_in = mg.tensor([inputs], dtype=mg.int64, device=device)
+    with mg.no_grad():
+        loaded.model(source, target_in)
+    return [[head.tolist() for head in layer[0]] for layer in loaded.model.decoder.cross_weights]
 
 
 def _convert(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from models.encoder import Encoder
 from models.transformer import TransformerDecoder, TransformerEncoder
 
 LSTM_PATHS = ("composed", "fused")  # how the encoder and decoder run their LSTMs
+MODELS = ("lstm", "transformer")  # an LSTM encoder-decoder with attention, or the Transformer
 
 
 @dataclass
@@ -211,14 +212,23 @@ class Seq2Seq(nn.Module):
 def build_model(source_vocab: int, target_vocab: int, decoder: str = "luong", score: str | None = None,
                 embed_size: int = 16, hidden_size: int = 256, num_layers: int = 1,
                 bidirectional: bool = False, input_feeding: bool = False, dropout: float = 0.0,
-                device: str | None = None, lstm: str = "composed", join: str = "concat") -> Seq2Seq:
+                device: str | None = None, lstm: str = "composed", join: str = "concat", model: str = "lstm",
+                heads: int = 4, ff_size: int = 256) -> Seq2Seq:
     """A Seq2Seq from a small config (what checkpoints store to rebuild the model).
 
     ``score`` defaults to each paper's own: dot for Luong, additive for Bahdanau. ``lstm`` is
     "composed" (every LSTM step recorded op by op: what a learner reads and draws) or "fused"
     (one op per layer from ``minigrad.fast``: the same numbers, faster). ``join`` is how the Luong
     decoder combines context and state: "concat" (W_c [c; s]) or "add" (W_c (c + s)).
+    ``model="transformer"`` builds :func:`build_transformer` instead, of width ``hidden_size``,
+    ``num_layers`` layers on each side, ``heads`` heads and a feed-forward block of ``ff_size``
+    (``decoder``, ``score``, ``embed_size`` and the LSTM options do not apply to it).
     """
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; choose {' or '.join(MODELS)}")
+    if model == "transformer":
+        return build_transformer(source_vocab, target_vocab, d_model=hidden_size, nhead=heads, num_layers=num_layers,
+                                 dim_feedforward=ff_size, dropout=dropout, device=device)
     if lstm not in LSTM_PATHS:
         raise ValueError(f"unknown lstm {lstm!r}; choose {' or '.join(LSTM_PATHS)}")
     fused = lstm == "fused"

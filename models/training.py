@@ -77,12 +77,23 @@ class TrainConfig:
     test_fraction: float = 0.05
     bucket: bool = True  # batch sentences of similar length together (less padding, faster steps)
     lstm: str = "fused"  # "composed" (op by op, as a learner reads it) or "fused" (minigrad.fast: same numbers, faster)
+    join: str = "concat"  # how the Luong decoder combines context and state: "concat" or "add"
+    model: str = "lstm"  # "lstm" (encoder, attention decoder) or "transformer"
+    heads: int = 4  # the Transformer's attention heads
+    ff_size: int = 256  # the Transformer's feed-forward width
 
     def model_config(self) -> dict[str, Any]:
         return {"decoder": self.decoder, "score": self.score, "embed_size": self.embed_size,
                 "hidden_size": self.hidden_size, "num_layers": self.num_layers,
                 "bidirectional": self.bidirectional, "input_feeding": self.input_feeding,
-                "dropout": self.dropout, "lstm": self.lstm}
+                "dropout": self.dropout, "lstm": self.lstm, "join": self.join, "model": self.model,
+                "heads": self.heads, "ff_size": self.ff_size}
+
+
+# What a Transformer run uses where an option is not given (the LSTM's defaults are TrainConfig's):
+# width 64, 2 + 2 layers, dropout 0.1, a higher learning rate reached over a warm-up (measured:
+# docs/cli.md, "The Transformer").
+TRANSFORMER_DEFAULTS = {"hidden_size": 64, "num_layers": 2, "dropout": 0.1, "lr": 3e-3, "warmup": 300}
 
 
 @dataclass

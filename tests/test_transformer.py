@@ -176,3 +176,25 @@ def test_the_attention_of_every_layer_and_head_is_drawn(tmp_path) -> None:
     assert path.stat().st_size > 5000
     with pytest.raises(ValueError, match="weights are 3×4 but there are 3 output and 3 source tokens"):
         draw_attention_grid(grid, ["a", "b", "c"], ["<bos>", "a", "b"], tmp_path / "bad.png")
+
+
+def test_the_cli_trains_a_transformer_and_draws_every_layer_and_head(tmp_path, capsys) -> None:
+    from models.cli import main  # noqa: PLC0415 - the CLI, in this process
+
+    rng = np.random.default_rng(0)
+    words = ["".join(rng.choice(list("abcdef"), size=rng.integers(3, 6))) for _ in range(300)]
+    data = tmp_path / "reverse.tsv"
+    data.write_text("".join(f"{w}\t{w[::-1]}\n" for w in words), encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(data), "--model", "transformer", "--epochs", "1", "--hidden", "16",
+                 "--heads", "2", "--ff", "32", "--batch-size", "32", "--out", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "TransformerEncoder" in printed and "multihead_attn" in printed  # the model that was built
+    assert main(["attention", "--checkpoint", str(out / "best.safetensors"), "abcd", "--out",
+                 str(tmp_path / "fig.png")]) == 0
+    assert (tmp_path / "fig.png").stat().st_size > 1000 and (tmp_path / "fig_heads.png").stat().st_size > 5000
+    from models.training import load_checkpoint  # noqa: PLC0415
+
+    loaded = load_checkpoint(out / "best.safetensors")
+    assert loaded.config.model == "transformer" and loaded.config.hidden_size == 16  # the given width
+    assert loaded.config.num_layers == 2 and loaded.config.warmup == 300  # the Transformer's own defaults
