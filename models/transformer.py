@@ -160,6 +160,14 @@ class TransformerDecoderLayer(nn.Module):
         return y, self_weights, cross_weights
 
 
+def _embedding(vocab_size: int, d_model: int, device: str | None) -> nn.Embedding:
+    """An embedding whose rows start at N(0, 1/d): times √d (as the model scales it) they are N(0, 1),
+    the size of the positional encoding's ±1, so that the positions are not drowned out."""
+    embedding = nn.Embedding(vocab_size, d_model, padding_idx=PAD_ID, device=device)
+    embedding.weight.data[...] *= d_model ** -0.5
+    return embedding
+
+
 def _feed_forward(layer: TransformerEncoderLayer | TransformerDecoderLayer, h: Tensor) -> Tensor:
     """The position-wise feed-forward block: W₂ dropout(relu(W₁ h + b₁)) + b₂, the same at every position."""
     return layer.linear2(layer.dropout(layer.linear1(h).relu()))
@@ -188,7 +196,7 @@ class TransformerEncoder(nn.Module):
                  dropout: float, norm_first: bool, device: str | None = None) -> None:
         super().__init__()
         self.d_model = self.output_size = d_model
-        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=PAD_ID, device=device)
+        self.embedding = _embedding(vocab_size, d_model, device)
         self.positions = PositionalEncoding(d_model, device=device)
         self.dropout = nn.Dropout(dropout)
         self.layers = nn.ModuleList([TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, norm_first,
@@ -224,7 +232,7 @@ class TransformerDecoder(nn.Module):
                  dropout: float, norm_first: bool, device: str | None = None) -> None:
         super().__init__()
         self.d_model, self.vocab_size = d_model, vocab_size
-        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=PAD_ID, device=device)
+        self.embedding = _embedding(vocab_size, d_model, device)
         self.positions = PositionalEncoding(d_model, device=device)
         self.dropout = nn.Dropout(dropout)
         self.layers = nn.ModuleList([TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout, norm_first,
