@@ -3,7 +3,7 @@ sort/argsort/topk, gather/scatter_add.
 
 Most are compositions of the basic ops (so their gradients come for free); flip, roll, pad
 and einsum are Functions of their own in :mod:`minigrad.ops`. The Tensor methods are
-registered from :data:`METHODS` by :mod:`minigrad.functional`.
+registered from :data:`METHODS` at the end of this file.
 """
 
 from __future__ import annotations
@@ -260,3 +260,5 @@ METHODS = {
     "flip": flip, "roll": roll, "tril": tril, "triu": triu, "outer": outer,
     "gather": gather, "scatter_add": scatter_add, "argsort": argsort, "sort": sort, "topk": topk,
 }
+for _name, _function in METHODS.items():
+    setattr(Tensor, _name, _function)

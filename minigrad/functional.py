@@ -785,12 +785,3 @@ Tensor.__int__ = lambda self: int(self.item())
 Tensor.any, Tensor.all = any, all
 Tensor.__and__, Tensor.__or__, Tensor.__xor__ = logical_and, logical_or, logical_xor
 Tensor.__invert__ = logical_not
-# the torch-shaped rest of the op set, each module with its own table of methods
-from minigrad import arrange, pointwise, reductions  # noqa: E402
-
-for _module in (pointwise, arrange, reductions):
-    for _name, _function in _module.METHODS.items():
-        setattr(Tensor, _name, _function)
-from minigrad.arrange import *  # noqa: E402,F403
-from minigrad.pointwise import *  # noqa: E402,F403
-from minigrad.reductions import *  # noqa: E402,F403

@@ -1,7 +1,7 @@
 """Elementwise math beyond the basics (sin … erf, the step functions, ``%``), and the in-place forms.
 
 Each function calls one Function from :mod:`minigrad.ops` or composes a few; the Tensor
-methods are registered from :data:`METHODS` by :mod:`minigrad.functional`.
+methods are registered from :data:`METHODS` at the end of this file.
 """
 
 from __future__ import annotations
@@ -170,3 +170,5 @@ METHODS = {
     "mul_": _ip(mul, "mul_"), "div_": _ip(div, "div_"),
     "zero_": _zero, "fill_": _fill, "copy_": _copy, "clamp_": _clamp_inplace, "clip_": _clamp_inplace,
 }
+for _name, _function in METHODS.items():
+    setattr(Tensor, _name, _function)

@@ -2,7 +2,7 @@
 
 var and std are compositions of mean and sum, so their gradients need no code of their own;
 prod and cumsum are Functions in :mod:`minigrad.ops.scan`, norm has one for the 2-norm's
-gradient at zero. The Tensor methods are registered from :data:`METHODS` by :mod:`minigrad.functional`.
+gradient at zero. The Tensor methods are registered from :data:`METHODS` at the end of this file.
 """
 
 from __future__ import annotations
@@ -116,3 +116,5 @@ def diff(x: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None, ap
 
 
 METHODS = {"prod": prod, "var": var, "std": std, "norm": norm, "cumsum": cumsum, "diff": diff}
+for _name, _function in METHODS.items():
+    setattr(Tensor, _name, _function)
