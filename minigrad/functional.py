@@ -84,13 +84,13 @@ def _binary(op: type[Function], name: str, x: Any, y: Any) -> Tensor:
         if not isinstance(y, Tensor):
             if not _weak_scalar(y, x):
                 y = _lift(y, x)
-                if x.data.dtype.kind != y.data.dtype.kind:
+                if x.data.dtype is not y.data.dtype:  # the common case: one dtype, nothing to do
                     x, y = _promote(x, y)
-        elif x.data.dtype.kind != y.data.dtype.kind:
+        elif x.data.dtype is not y.data.dtype:
             x, y = _promote(x, y)
     elif not _weak_scalar(x, y):
         x = _lift(x, y)
-        if x.data.dtype.kind != y.data.dtype.kind:
+        if x.data.dtype is not y.data.dtype:
             x, y = _promote(x, y)
     try:
         return op.apply(x, y)
