@@ -79,3 +79,72 @@ from minigrad import legacy, optim, safefile, serialization, viz
 from minigrad.serialization import CheckpointError, load, load_config, save
 
 __all__ += ["CheckpointError", "legacy", "load", "load_config", "optim", "safefile", "save", "serialization", "viz"]
+
+# torch's names for the rest of the op set, the factories and the default dtype
+from minigrad.arrange import (  # noqa: E402
+    argsort,
+    clone,
+    einsum,
+    flatten,
+    flip,
+    gather,
+    outer,
+    ravel,
+    repeat,
+    roll,
+    scatter_add,
+    sort,
+    tile,
+    topk,
+    tril,
+    triu,
+)
+from minigrad.backend import get_default_dtype, set_default_dtype  # noqa: E402
+from minigrad.creation import empty, eye, from_numpy, full_like, linspace, rand_like, randint, randn_like  # noqa: E402
+from minigrad.functional import (  # noqa: E402
+    ValuesIndices,
+    amax,
+    amin,
+    argmax,
+    argmin,
+    permute,
+    swapaxes,
+    t,
+    transpose,
+    unbind,
+)
+from minigrad.pointwise import (  # noqa: E402
+    acos,
+    asin,
+    atan,
+    ceil,
+    cos,
+    cosh,
+    erf,
+    exp2,
+    expm1,
+    floor,
+    log1p,
+    log2,
+    log10,
+    reciprocal,
+    remainder,
+    round,
+    rsqrt,
+    sign,
+    sin,
+    sinh,
+    square,
+    tan,
+    trunc,
+)
+from minigrad.reductions import cumsum, diff, norm, prod, std, var  # noqa: E402
+
+__all__ += [
+    "ValuesIndices", "acos", "amax", "amin", "argmax", "argmin", "argsort", "asin", "atan", "ceil", "clone", "cos",
+    "cosh", "cumsum", "diff", "einsum", "empty", "erf", "exp2", "expm1", "eye", "flatten", "flip", "floor",
+    "from_numpy", "full_like", "gather", "get_default_dtype", "linspace", "log1p", "log2", "log10", "norm", "outer",
+    "permute", "prod", "rand_like", "randint", "randn_like", "ravel", "reciprocal", "remainder", "repeat", "roll",
+    "round", "rsqrt", "scatter_add", "set_default_dtype", "sign", "sin", "sinh", "sort", "square", "std",
+    "swapaxes", "t", "tan", "tile", "topk", "transpose", "tril", "triu", "trunc", "unbind", "var",
+]

@@ -15,6 +15,8 @@ Everything above this module asks a :class:`Device` for its array module
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 from typing import Any
 
@@ -281,3 +283,31 @@ def set_num_threads(threads: int) -> None:
 def get_num_threads() -> int:
     """The number of threads BLAS uses (the largest, if NumPy has loaded several BLAS libraries)."""
     return max((info["num_threads"] for info in _blas_controller().info()), default=1)
+
+
+def erf(array: Any) -> Any:
+    """The error function elementwise (NumPy has none: Python's math.erf per element on the host)."""
+    if hasattr(array, "__cuda_array_interface__"):
+        import cupyx.scipy.special  # noqa: PLC0415
+
+        return cupyx.scipy.special.erf(array)
+    host = array.unwrap() if isinstance(array, StrictArray) else np.asarray(array)
+    values = np.asarray(np.frompyfunc(math.erf, 1, 1)(host)).astype(host.dtype)
+    return StrictArray(np.asarray(values)) if isinstance(array, StrictArray) else values
+
+
+def log_of_zero_allowed(xp: Any) -> Any:
+    """A block in which ``log(0) = -inf`` is intended: NumPy's divide-by-zero warning is silenced."""
+    return np.errstate(divide="ignore") if xp is np or xp is strict_xp else contextlib.nullcontext()
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """The dtype that Python floats become (float32 at start; float64 for exact checks), as torch's."""
+    global default_float
+    if not is_floating(dtype):
+        raise TypeError(f"set_default_dtype: only a floating-point dtype can be the default, not {np.dtype(dtype)}")
+    default_float = np.dtype(dtype)
+
+
+def get_default_dtype() -> np.dtype:
+    return default_float

@@ -102,3 +102,56 @@ def ones_like(other: Tensor, dtype: Any = None, requires_grad: bool = False) -> 
 def manual_seed(seed: int) -> None:
     """Seed every device's random stream: the same seed on the same device gives the same numbers."""
     backend.seed_all(seed)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: str | Device | None = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (the default float dtype)."""
+    if steps < 0:
+        raise ValueError(f"linspace: steps must be >= 0, not {steps}")
+    where = backend.get_device(device)
+    result = Tensor(where.xp.linspace(start, end, steps, dtype=dtype or backend.default_float))
+    result.requires_grad = requires_grad
+    return result
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: str | Device | None = None,
+        requires_grad: bool = False) -> Tensor:
+    """The n × m identity matrix (ones on the diagonal)."""
+    where = backend.get_device(device)
+    result = Tensor(where.xp.eye(n, m, dtype=dtype or backend.default_float))
+    result.requires_grad = requires_grad
+    return result
+
+
+def from_numpy(array: Any) -> Tensor:
+    """A cpu tensor that shares ``array``'s memory (and keeps its dtype), as torch.from_numpy."""
+    if type(array).__module__ != "numpy" or not hasattr(array, "dtype"):
+        raise TypeError(f"from_numpy: expects a NumPy array, not {type(array).__name__}")
+    return Tensor(array)
+
+
+def empty(*shape: Any, dtype: Any = None, device: str | Device | None = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``shape`` (here: zeros, so that nothing random leaks from memory)."""
+    return zeros(*shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(other: Tensor, fill_value: float, dtype: Any = None) -> Tensor:
+    return full(other.shape, fill_value, dtype=dtype or other.dtype, device=other.device)
+
+
+def rand_like(other: Tensor, dtype: Any = None) -> Tensor:
+    return rand(other.shape, dtype=dtype or other.dtype, device=other.device)
+
+
+def randn_like(other: Tensor, dtype: Any = None) -> Tensor:
+    return randn(other.shape, dtype=dtype or other.dtype, device=other.device)
+
+
+def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = None,
+            device: str | Device | None = None) -> Tensor:
+    """Integers drawn uniformly from [low, high) (``randint(high, size)`` as torch allows too)."""
+    if high is None:
+        low, high = 0, low
+    draws = rand(*tuple(size), dtype=backend.float64, device=device)
+    return Tensor((draws.data * (high - low)).astype(dtype or backend.int64) + low)  # truncation is floor here

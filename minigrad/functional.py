@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from minigrad import backend
 from minigrad.autograd import Function
@@ -34,7 +34,7 @@ from minigrad.ops.elementwise import (
     To,
     Where,
 )
-from minigrad.ops.index import GetItem
+from minigrad.ops.index import GetItem, along_axis
 from minigrad.ops.linalg import MatMul
 from minigrad.ops.reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum
 from minigrad.ops.shape import BroadcastTo, Concat, Permute, Reshape, Split
@@ -81,16 +81,32 @@ _WEAK_ARRAYS = tuple(backend.ARRAY_MODULES)  # NumPy and the strict stand-in (Cu
 
 def _binary(op: type[Function], name: str, x: Any, y: Any) -> Tensor:
     if isinstance(x, Tensor):
-        if not isinstance(y, Tensor) and not _weak_scalar(y, x):
-            y = _lift(y, x)
+        if not isinstance(y, Tensor):
+            if not _weak_scalar(y, x):
+                y = _lift(y, x)
+                if x.data.dtype is not y.data.dtype:  # the common case: one dtype, nothing to do
+                    x, y = _promote(x, y)
+        elif x.data.dtype is not y.data.dtype:
+            x, y = _promote(x, y)
     elif not _weak_scalar(x, y):
         x = _lift(x, y)
+        if x.data.dtype is not y.data.dtype:
+            x, y = _promote(x, y)
     try:
         return op.apply(x, y)
     except ValueError as exc:
         if "broadcast" in str(exc):
             raise ValueError(f"{name}: shapes {x.shape} and {y.shape} cannot be broadcast together") from None
         raise
+
+
+def _promote(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """torch's rule where NumPy's differs: an integer or boolean tensor meets a float one in the float's dtype."""
+    if y.dtype.kind == "f" and x.dtype.kind in "iub":
+        return x.to(dtype=y.dtype), y
+    if x.dtype.kind == "f" and y.dtype.kind in "iub":
+        return x, y.to(dtype=x.dtype)
+    return x, y
 
 
 def add(x: Any, y: Any) -> Tensor:
@@ -109,7 +125,9 @@ def mul(x: Any, y: Any) -> Tensor:
 
 
 def div(x: Any, y: Any) -> Tensor:
-    """x / y, broadcasting."""
+    """x / y, broadcasting; true division, so integers divide into the default float dtype (as torch)."""
+    if isinstance(x, Tensor) and x.data.dtype.kind in "iub" and not (isinstance(y, Tensor) and y.dtype.kind == "f"):
+        x = x.to(dtype=backend.default_float)
     return _binary(Div, "div", x, y)
 
 
@@ -187,7 +205,8 @@ def matmul(x: Tensor, y: Tensor) -> Tensor:
     if x.ndim > 2 and y.ndim == 2:
         # a stack of rows times one matrix is one big matrix product: (..., k) -> (rows, k) @ (k, m).
         # BLAS does it in one call, and the weight's gradient needs no sum over the stack.
-        return reshape(MatMul.apply(reshape(x, -1, x.shape[-1]), y), *x.shape[:-1], y.shape[-1])
+        rows = x.data.size // x.shape[-1] if x.shape[-1] else _count(x.shape[:-1])
+        return reshape(MatMul.apply(reshape(x, rows, x.shape[-1]), y), *x.shape[:-1], y.shape[-1])
     try:
         return MatMul.apply(x, y)
     except ValueError:
@@ -197,7 +216,17 @@ def matmul(x: Tensor, y: Tensor) -> Tensor:
         ) from None
 
 
+def _count(shape: tuple[int, ...]) -> int:
+    count = 1
+    for n in shape:
+        count *= n
+    return count
+
+
 # --- reductions ---------------------------------------------------------------------
+#
+# ``axis``/``keepdims`` (NumPy) and ``dim``/``keepdim`` (torch) are the same arguments: torch itself
+# accepts both. A sum over no axes at all is the identity; an axis given twice is refused.
 
 
 def _axes(x: Tensor, axis: Axis, op: str) -> tuple[int, ...]:
@@ -210,50 +239,132 @@ def _axes(x: Tensor, axis: Axis, op: str) -> tuple[int, ...]:
             raise ValueError(f"{op}: axis {a} is out of range for a tensor of shape {x.shape}")
     if x.ndim == 0:
         return ()  # axis 0 of a 0-d tensor is the one element itself: nothing to reduce, as in torch
-    return tuple(sorted({a % x.ndim for a in axes}))
+    positive = sorted({a % x.ndim for a in axes})
+    if len(positive) != len(axes):
+        raise ValueError(f"{op}: axis {axes} names an axis twice (shape {x.shape})")
+    return tuple(positive)
 
 
-def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def sum(x: Tensor, axis: Axis = None, keepdims: bool = False, *,  # noqa: A001
+        dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """Σ x over ``axis`` (all axes if None)."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
     return Sum.apply(x, _axes(x, axis, "sum"), keepdims)
 
 
-def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """The average of x over ``axis`` (all axes if None)."""
-    return Mean.apply(x, _axes(x, axis, "mean"), keepdims)
+def mean(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
+         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """The average of x over ``axis`` (all axes if None); NaN for an empty one, as in torch."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
+    axes = _axes(x, axis, "mean")
+    if x.data.size == 0:  # NumPy would warn; torch says NaN (0 / 0)
+        return Sum.apply(x, axes, keepdims) * float("nan")
+    return Mean.apply(x, axes, keepdims)
 
 
 def _nonempty(x: Tensor, axes: tuple[int, ...], op: str) -> None:
-    if builtins.any(x.shape[a] == 0 for a in axes) or x.size == 0:
+    if builtins.any(x.shape[a] == 0 for a in axes) or (x.ndim == 0 and x.data.size == 0):
         raise ValueError(f"{op}: the tensor of shape {x.shape} is empty along the reduced axes")
 
 
-def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """The maxima of x over ``axis``; tied maxima share the gradient evenly."""
+class ValuesIndices(NamedTuple):
+    """What torch's max(dim), min(dim), sort, topk return: ``.values`` (differentiable) and ``.indices``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _values_at(x: Tensor, indices: Tensor, axis: int) -> Tensor:
+    """x's elements at ``indices`` along ``axis`` (torch.gather): the gradient goes to those elements only."""
+    return GetItem.apply(x, along_axis(x.device.xp, indices.data, axis))
+
+
+def _pick(x: Tensor, axis: Any, keepdims: bool, op: str) -> ValuesIndices:
+    """(values, indices) of the max or min along one axis, as torch.max(x, dim)."""
+    axis = _one_axis(x, axis, op) if x.ndim else 0
+    if x.ndim == 0:
+        return ValuesIndices(x, Tensor(x.device.xp.zeros((), dtype=backend.int64)))
+    _nonempty(x, (axis,), op)
+    found = getattr(x.data, f"arg{op}")(axis=axis)
+    indices = Tensor(x.device.xp.expand_dims(found, axis))
+    values = _values_at(x, indices, axis)
+    if not keepdims:
+        values, indices = squeeze(values, axis), Tensor(x.device.xp.asarray(found))
+    return ValuesIndices(values, indices)
+
+
+def amax(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
+         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """The maxima of x over ``axis`` (all if None); tied maxima share the gradient evenly."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
     axes = _axes(x, axis, "max")
     _nonempty(x, axes, "max")
     return Max.apply(x, axes, keepdims)
 
 
-def min(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """The minima of x over ``axis``; tied minima share the gradient evenly."""
+def amin(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
+         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """The minima of x over ``axis`` (all if None); tied minima share the gradient evenly."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
     axes = _axes(x, axis, "min")
     _nonempty(x, axes, "min")
     return Min.apply(x, axes, keepdims)
+
+
+def max(x: Tensor, axis: Any = None, keepdims: bool = False, *,  # noqa: A001
+        dim: Any = None, keepdim: bool | None = None) -> Any:
+    """torch.max: the maximum of all of x (a tensor), ``(values, indices)`` along one ``dim``, or max(x, other).
+
+    The values along a dim send their gradient to the element that ``indices`` names; the
+    maximum of all elements shares it among ties (see :func:`amax` for several axes).
+    """
+    axis = axis if dim is None else dim
+    keepdims = keepdims if keepdim is None else keepdim
+    if axis is None:
+        return amax(x)
+    if isinstance(axis, Tensor):
+        return maximum(x, axis)
+    if not isinstance(axis, int):
+        raise TypeError(f"max: dim must be one int (for several axes use amax), not {axis!r}")
+    return _pick(x, axis, keepdims, "max")
+
+
+def min(x: Tensor, axis: Any = None, keepdims: bool = False, *,  # noqa: A001
+        dim: Any = None, keepdim: bool | None = None) -> Any:
+    """torch.min: the minimum of all of x (a tensor), ``(values, indices)`` along one ``dim``, or min(x, other)."""
+    axis = axis if dim is None else dim
+    keepdims = keepdims if keepdim is None else keepdim
+    if axis is None:
+        return amin(x)
+    if isinstance(axis, Tensor):
+        return minimum(x, axis)
+    if not isinstance(axis, int):
+        raise TypeError(f"min: dim must be one int (for several axes use amin), not {axis!r}")
+    return _pick(x, axis, keepdims, "min")
 
 
 def _no_grad_result(x: Tensor, data: Any) -> Tensor:
     return Tensor(x.device.xp.asarray(data))  # NumPy returns scalars for 0-d results
 
 
-def argmax(x: Tensor, axis: int | None = None) -> Tensor:
-    """Indices of the maxima (an int64 tensor, no gradient)."""
-    return _no_grad_result(x, x.data.argmax(axis=axis))
+def argmax(x: Tensor, axis: int | None = None, keepdims: bool = False, *,
+           dim: int | None = None, keepdim: bool | None = None) -> Tensor:
+    """Indices of the maxima (an int64 tensor, no gradient); the first one on a tie."""
+    axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
+    return _no_grad_result(x, x.data.argmax(axis=None if axis is None else _one_axis(x, axis, "argmax"),
+                                            keepdims=keepdims))
 
 
-def argmin(x: Tensor, axis: int | None = None) -> Tensor:
-    """Indices of the minima (an int64 tensor, no gradient)."""
-    return _no_grad_result(x, x.data.argmin(axis=axis))
+def argmin(x: Tensor, axis: int | None = None, keepdims: bool = False, *,
+           dim: int | None = None, keepdim: bool | None = None) -> Tensor:
+    """Indices of the minima (an int64 tensor, no gradient); the first one on a tie."""
+    axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
+    return _no_grad_result(x, x.data.argmin(axis=None if axis is None else _one_axis(x, axis, "argmin"),
+                                            keepdims=keepdims))
 
 
 def _one_axis(x: Tensor, axis: int, op: str) -> int:
@@ -263,20 +374,30 @@ def _one_axis(x: Tensor, axis: int, op: str) -> int:
     return axes[0]
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
+def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """softmax(x)ᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis``, computed stably (max subtracted)."""
-    return Softmax.apply(x, _one_axis(x, axis, "softmax"))
+    axis = _one_axis(x, axis if dim is None else dim, "softmax")
+    if x.data.size == 0:  # nothing to normalise: an empty result, as in torch
+        return x * 1.0
+    return Softmax.apply(x, axis)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """log softmax(x) = x - logsumexp(x) along ``axis``, computed stably."""
-    return LogSoftmax.apply(x, _one_axis(x, axis, "log_softmax"))
+    axis = _one_axis(x, axis if dim is None else dim, "log_softmax")
+    if x.data.size == 0:
+        return x * 1.0
+    return LogSoftmax.apply(x, axis)
 
 
-def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """log Σ exp(x) over ``axis``, computed stably (max subtracted)."""
+def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
+              dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """log Σ exp(x) over ``axis``, computed stably (max subtracted); -inf over an empty axis, as in torch."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
     axes = _axes(x, axis, "logsumexp")
-    _nonempty(x, axes, "logsumexp")
+    if x.data.size == 0:
+        return Sum.apply(x, axes, keepdims) + float("-inf")  # log of an empty sum
     return LogSumExp.apply(x, axes, keepdims)
 
 
@@ -295,7 +416,8 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     known = 1
     for n in shape:
         known *= n if n != -1 else 1
-    fits = x.size == known if -1 not in shape else (known != 0 and x.size % known == 0)
+    size = x.data.size
+    fits = size == known if -1 not in shape else (known != 0 and size % known == 0)
     if not fits or shape.count(-1) > 1:
         raise ValueError(f"reshape: a tensor of shape {x.shape} ({x.size} elements) cannot become {shape}")
     if shape == x.shape:
@@ -311,9 +433,19 @@ def permute(x: Tensor, *axes: Any) -> Tensor:
     return Permute.apply(x, tuple(a % x.ndim for a in axes))
 
 
-def transpose(x: Tensor, *axes: Any) -> Tensor:
-    """NumPy's transpose: reverse the axes, or reorder them as ``axes`` says."""
-    return permute(x, *(axes or tuple(reversed(range(x.ndim)))))
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """torch's transpose: exchange two axes, ``dim0`` and ``dim1`` (permute takes a whole order)."""
+    order = list(range(x.ndim))
+    a, b = _one_axis(x, dim0, "transpose"), _one_axis(x, dim1, "transpose")
+    order[a], order[b] = order[b], order[a]
+    return Permute.apply(x, tuple(order))
+
+
+def t(x: Tensor) -> Tensor:
+    """The transpose of a matrix (a 0-d or 1-D tensor comes back as it is), as torch's ``t``."""
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor of at most 2 axes, got shape {x.shape}; use transpose(d0, d1)")
+    return permute(x, *reversed(range(x.ndim)))
 
 
 def swapaxes(x: Tensor, axis1: int, axis2: int) -> Tensor:
@@ -339,25 +471,30 @@ def broadcast_to(x: Tensor, *shape: Any) -> Tensor:
 expand = broadcast_to
 
 
-def squeeze(x: Tensor, axis: Axis = None) -> Tensor:
-    """Drop axes of size 1 (all of them, or those in ``axis``)."""
-    axes = [i for i, n in enumerate(x.shape) if n == 1] if axis is None else _axes(x, axis, "squeeze")
-    for a in axes:
-        if x.shape[a] != 1:
-            raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}, not 1")
+def squeeze(x: Tensor, axis: Axis = None, *, dim: Axis = None) -> Tensor:
+    """Drop axes of size 1 (all of them, or those in ``axis``; torch leaves a named axis of another size alone)."""
+    axis = axis if dim is None else dim
+    if axis is None:
+        axes = [i for i, n in enumerate(x.shape) if n == 1]
+    else:
+        axes = [a for a in _axes(x, axis, "squeeze") if x.shape[a] == 1]
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 
-def unsqueeze(x: Tensor, axis: int) -> Tensor:
+def unsqueeze(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Insert an axis of size 1 at position ``axis``."""
+    axis = axis if dim is None else dim
+    if axis is None:
+        raise TypeError("unsqueeze: give the position of the new axis (dim)")
     if not -x.ndim - 1 <= axis <= x.ndim:
         raise ValueError(f"unsqueeze: axis {axis} is out of range for shape {x.shape}")
     axis %= x.ndim + 1
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
-def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+def concat(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis; all other axes must match."""
+    axis = axis if dim is None else dim
     tensors = list(tensors)
     if not tensors:
         raise ValueError("concat: needs at least one tensor")
@@ -375,8 +512,9 @@ def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 cat = concatenate = concat
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new axis."""
+    axis = axis if dim is None else dim
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: needs at least one tensor")
@@ -386,9 +524,10 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return concat([unsqueeze(t, axis) for t in tensors], axis=axis)
 
 
-def split(x: Tensor, split_size_or_sections: int | Sequence[int], axis: int = 0) -> tuple[Tensor, ...]:
+def split(x: Tensor, split_size_or_sections: int | Sequence[int], axis: int = 0, *,
+          dim: int | None = None) -> tuple[Tensor, ...]:
     """Cut x along ``axis`` into pieces of one size (the last may be smaller) or of given sizes."""
-    axis = _one_axis(x, axis, "split")
+    axis = _one_axis(x, axis if dim is None else dim, "split")
     length = x.shape[axis]
     if isinstance(split_size_or_sections, int):
         if split_size_or_sections <= 0:
@@ -406,15 +545,16 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], axis: int = 0)
     return pieces if isinstance(pieces, tuple) else (pieces,)
 
 
-def unbind(x: Tensor, axis: int = 0) -> tuple[Tensor, ...]:
+def unbind(x: Tensor, axis: int = 0, *, dim: int | None = None) -> tuple[Tensor, ...]:
     """The slices of x along ``axis``, that axis removed: ``unbind(x)[t]`` is ``x[t]``, one op for all."""
-    axis = _one_axis(x, axis, "unbind")
+    axis = _one_axis(x, axis if dim is None else dim, "unbind")
     shape = x.shape[:axis] + x.shape[axis + 1:]
     return tuple(reshape(piece, shape) for piece in split(x, 1, axis))
 
 
-def chunk(x: Tensor, chunks: int, axis: int = 0) -> tuple[Tensor, ...]:
+def chunk(x: Tensor, chunks: int, axis: int = 0, *, dim: int | None = None) -> tuple[Tensor, ...]:
     """Cut x into ``chunks`` near-equal pieces along ``axis``."""
+    axis = axis if dim is None else dim
     length = x.shape[_one_axis(x, axis, "chunk")]
     return split(x, -(-length // chunks) if length else 1, axis)
 
@@ -521,8 +661,10 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return x * Tensor(keep.astype(x.dtype) * (1.0 / (1.0 - p)))
 
 
-def to(x: Tensor, device: str | backend.Device | None = None, dtype: Any = None) -> Tensor:
-    """x on ``device`` and/or with ``dtype``; the gradient flows back to x's device and dtype."""
+def to(x: Tensor, device: Any = None, dtype: Any = None) -> Tensor:
+    """x on ``device`` and/or with ``dtype`` (``x.to(mg.float64)`` as in torch); the gradient flows back."""
+    if device is not None and not isinstance(device, (str, backend.Device)):
+        device, dtype = None, device  # a dtype in the first place, as torch allows
     target = x.device if device is None else backend.get_device(device)
     if target == x.device and (dtype is None or backend.result_type(dtype) == x.dtype):
         return x
@@ -563,13 +705,17 @@ def logical_not(x: Tensor) -> Tensor:
     return Tensor(~x.data)
 
 
-def any(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def any(x: Tensor, axis: Axis = None, keepdims: bool = False, *,  # noqa: A001
+        dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """Is any element true (along ``axis``)? A boolean tensor, no gradient."""
+    axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
     return _no_grad_result(x, x.data.any(axis=None if axis is None else _axes(x, axis, "any"), keepdims=keepdims))
 
 
-def all(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def all(x: Tensor, axis: Axis = None, keepdims: bool = False, *,  # noqa: A001
+        dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """Is every element true (along ``axis``)? A boolean tensor, no gradient."""
+    axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
     return _no_grad_result(x, x.data.all(axis=None if axis is None else _axes(x, axis, "all"), keepdims=keepdims))
 
 
@@ -608,20 +754,22 @@ _METHODS = {
     "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "matmul": matmul, "neg": neg,
     "exp": exp, "log": log, "sqrt": sqrt, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
     "abs": abs, "clip": clip, "clamp": clip, "maximum": maximum, "minimum": minimum,
-    "sum": sum, "mean": mean, "max": max, "min": min, "argmax": argmax, "argmin": argmin,
+    "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin,
+    "argmax": argmax, "argmin": argmin,
     "softmax": softmax, "log_softmax": log_softmax, "logsumexp": logsumexp,
-    "reshape": reshape, "view": reshape, "permute": permute, "transpose": transpose,
+    "reshape": reshape, "view": reshape, "permute": permute, "transpose": transpose, "t": t,
     "swapaxes": swapaxes, "broadcast_to": broadcast_to, "expand": expand,
     "squeeze": squeeze, "unsqueeze": unsqueeze, "split": split, "chunk": chunk, "unbind": unbind,
     "masked_fill": masked_fill,
     "to": to, "cpu": lambda x: to(x, "cpu"), "cuda": lambda x, index=0: to(x, f"cuda:{index}"),
     "float": lambda x: to(x, dtype=backend.float32), "double": lambda x: to(x, dtype=backend.float64),
-    "long": lambda x: to(x, dtype=backend.int64),
+    "long": lambda x: to(x, dtype=backend.int64), "half": lambda x: to(x, dtype=backend.float16),
+    "bool": lambda x: to(x, dtype=backend.bool_),
 }
 for _name, _function in _METHODS.items():
     setattr(Tensor, _name, _function)
 Tensor.__hash__ = object.__hash__  # tensors are keys by identity, though == is elementwise
-Tensor.T = property(lambda self: transpose(self))
+Tensor.T = property(lambda self: permute(self, *reversed(range(self.ndim))))
 Tensor.mT = property(lambda self: swapaxes(self, -1, -2))
 
 

@@ -22,6 +22,23 @@ from minigrad.backend import Device
 from minigrad.grad_mode import set_grad_enabled
 
 
+class Size(int):
+    """An element count that is also torch's ``size()``: ``x.size == 12``, ``x.size() == (3, 4)``, ``x.size(0) == 3``.
+    """
+
+    def __new__(cls, count: int, shape: tuple[int, ...]) -> Size:
+        size = super().__new__(cls, count)
+        size.shape = shape
+        return size
+
+    def __call__(self, dim: int | None = None) -> tuple[int, ...] | int:
+        if dim is None:
+            return self.shape
+        if not -len(self.shape) <= dim < len(self.shape):
+            raise IndexError(f"size: dim {dim} is out of range for a tensor of shape {self.shape}")
+        return self.shape[dim]
+
+
 class Tensor:
     """A multi-dimensional array with reverse-mode automatic differentiation."""
 
@@ -47,8 +64,15 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
+    def size(self) -> Size:
+        """The number of elements (NumPy's ``x.size``), which may also be called as torch's ``x.size(dim)``."""
+        return Size(self.data.size, self.data.shape)
+
+    def numel(self) -> int:
         return self.data.size
+
+    def dim(self) -> int:
+        return self.data.ndim
 
     @property
     def dtype(self) -> Any:

@@ -65,7 +65,7 @@ class Seq2Seq(nn.Module):
             logits, state, weights = self.decoder.step(tokens, state, memory)
             log_probs = logits.log_softmax(axis=-1)
             tokens = log_probs.argmax(axis=-1)
-            best = log_probs.max(axis=-1).tolist()
+            best = log_probs.amax(axis=-1).tolist()
             chosen = tokens.tolist()
             weight_rows = weights.tolist() if weights is not None else None
             for b in range(batch):

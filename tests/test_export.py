@@ -17,7 +17,7 @@ class Tagger(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.embedding = nn.Embedding(11, 6)
-        self.lstm = nn.LSTM(6, 5, num_layers=2, bidirectional=True)
+        self.lstm = nn.LSTM(6, 5, num_layers=2, bidirectional=True, batch_first=True)
         self.output = nn.Linear(10, 4)
 
     def forward(self, tokens: mg.Tensor) -> mg.Tensor:

@@ -36,12 +36,12 @@ def graph_ops(output: mg.Tensor) -> Counter:
 
 
 def test_composed_lstm_projects_each_sequence_with_one_matmul_per_layer_and_direction() -> None:
-    outputs, _ = nn.LSTM(3, 2, num_layers=2, bidirectional=True, fused=False)(mg.randn(2, 7, 3))
+    outputs, _ = nn.LSTM(3, 2, num_layers=2, bidirectional=True, fused=False, batch_first=True)(mg.randn(2, 7, 3))
     assert graph_ops(outputs)["MatMul"] == 2 * 2 * (1 + 7)  # per layer and direction: one projection, one per step
 
 
 def test_fused_lstm_is_one_op_per_layer_and_direction() -> None:
-    outputs, _ = nn.LSTM(3, 2, num_layers=2, bidirectional=True, fused=True)(mg.randn(2, 7, 3))
+    outputs, _ = nn.LSTM(3, 2, num_layers=2, bidirectional=True, fused=True, batch_first=True)(mg.randn(2, 7, 3))
     counts = graph_ops(outputs)
     assert counts["LSTMRecurrence"] == 2 * 2 and "MatMul" not in counts and "Sigmoid" not in counts
 

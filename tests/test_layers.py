@@ -28,6 +28,9 @@ RANKS = {
     "minigrad.ops": 4,
     "minigrad.fast": 4,  # the fast layer sits beside the ops it replaces
     "minigrad.functional": 5,
+    "minigrad.arrange": 5,  # the rest of the op set, beside functional: shapes and orders,
+    "minigrad.pointwise": 5,  # elementwise math,
+    "minigrad.reductions": 5,  # and reductions
     "minigrad.losses": 6,
     "minigrad.gradcheck": 6,
     "minigrad.nn": 6,

@@ -115,7 +115,7 @@ def test_lstm_cell_shape_errors() -> None:
 
 
 def test_lstm_parameters_have_pytorchs_names_shapes_and_order() -> None:
-    ours = nn.LSTM(5, 4, num_layers=2, bidirectional=True)
+    ours = nn.LSTM(5, 4, num_layers=2, bidirectional=True, batch_first=True)
     twin = torch.nn.LSTM(5, 4, num_layers=2, bidirectional=True, batch_first=True)
     assert [(name, p.shape) for name, p in ours.named_parameters()] == \
            [(name, tuple(p.shape)) for name, p in twin.named_parameters()]
@@ -160,7 +160,7 @@ def test_lstm_time_major_and_without_bias_match_torch(device: str, fused: bool) 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
 def test_lstm_lengths_match_torch_packed_sequences(fused: bool) -> None:
     twin = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True)
-    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, fused=fused)
+    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, fused=fused, batch_first=True)
     load_from_torch(lstm, twin)
     lengths = [5, 2, 4]
     x = mg.randn(3, 5, 3, requires_grad=True)
@@ -181,7 +181,7 @@ def test_lstm_lengths_match_torch_packed_sequences(fused: bool) -> None:
 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
 def test_padded_positions_do_not_change_the_final_state(device: str, fused: bool) -> None:
-    lstm = nn.LSTM(3, 4, bidirectional=True, device=device, fused=fused)
+    lstm = nn.LSTM(3, 4, bidirectional=True, device=device, fused=fused, batch_first=True)
     x = mg.randn(2, 6, 3, device=device)
     mask = mg.tensor([[True] * 6, [True] * 4 + [False] * 2], device=device)
     garbage = mg.where(mask.reshape(2, 6, 1), x, mg.randn(2, 6, 3, device=device) * 100)
@@ -207,7 +207,7 @@ def test_mask_and_lengths_agree() -> None:
 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
 def test_lstm_gradcheck_with_padding(fused: bool) -> None:
-    lstm = nn.LSTM(2, 2, bidirectional=True, fused=fused)
+    lstm = nn.LSTM(2, 2, bidirectional=True, fused=fused, batch_first=True)
     x = mg.randn(2, 3, 2, requires_grad=True)
     assert gradcheck_module(lstm, [x], lengths=[3, 2])
 
@@ -217,7 +217,7 @@ def test_lstm_gradcheck_with_padding(fused: bool) -> None:
 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
 def test_lstm_gives_the_same_numbers_on_every_device(device: str, fused: bool) -> None:
-    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, fused=fused)
+    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, fused=fused, batch_first=True)
     x = mg.randn(2, 5, 3)
     expected, (expected_h, _) = lstm(x, lengths=[5, 3])
     lstm.to(device)
@@ -230,7 +230,7 @@ def test_lstm_gives_the_same_numbers_on_every_device(device: str, fused: bool) -
 
 
 def test_lstm_dropout_acts_between_layers_in_training_only() -> None:
-    lstm = nn.LSTM(3, 4, num_layers=2, dropout=0.5)
+    lstm = nn.LSTM(3, 4, num_layers=2, dropout=0.5, batch_first=True)
     x = mg.randn(2, 5, 3)
     first, _ = lstm(x)
     second, _ = lstm(x)
@@ -240,7 +240,7 @@ def test_lstm_dropout_acts_between_layers_in_training_only() -> None:
 
 
 def test_lstm_errors_name_expected_and_actual_shapes() -> None:
-    lstm = nn.LSTM(3, 4, num_layers=2)
+    lstm = nn.LSTM(3, 4, num_layers=2, batch_first=True)
     with pytest.raises(ValueError, match=r"expected input of shape \(batch, seq, 3\), got \(5, 3\)"):
         lstm(mg.randn(5, 3))
     with pytest.raises(ValueError, match=r"expected input of shape \(seq, batch, 3\), got \(2, 5, 4\)"):
@@ -267,8 +267,8 @@ def run_both(device: str, seed: int = 0, **options: object) -> list[list[np.ndar
     """Outputs, final states and every gradient (inputs and parameters) of a fused and a composed twin."""
     padding = options.pop("lengths", None)
     mg.manual_seed(seed)
-    fused = nn.LSTM(4, 5, dtype=mg.float64, device=device, fused=True, **options)
-    composed = nn.LSTM(4, 5, dtype=mg.float64, device=device, fused=False, **options)
+    fused = nn.LSTM(4, 5, dtype=mg.float64, device=device, fused=True, batch_first=True, **options)
+    composed = nn.LSTM(4, 5, dtype=mg.float64, device=device, fused=False, batch_first=True, **options)
     composed.load_state_dict(fused.state_dict())
     states = fused.num_layers * fused.num_directions
     x, h_0, c_0 = (mg.randn(*shape, dtype=mg.float64, device=device)
@@ -324,18 +324,18 @@ def test_fused_lstm_recurrence_gradchecks_every_input() -> None:
 
 def test_fused_lstm_refuses_a_second_order_gradient_and_says_what_to_use() -> None:
     x = mg.randn(2, 3, 4, requires_grad=True)
-    outputs, _ = nn.LSTM(4, 5, fused=True)(x)
+    outputs, _ = nn.LSTM(4, 5, fused=True, batch_first=True)(x)
     (grad,) = mg.grad(outputs.sum(), x, create_graph=False)
     assert grad.shape == x.shape
     with pytest.raises(RuntimeError, match=r"fused=False"):
-        mg.grad(nn.LSTM(4, 5, fused=True)(x)[0].sum(), x, create_graph=True)
-    outputs, _ = nn.LSTM(4, 5, fused=False)(x)
+        mg.grad(nn.LSTM(4, 5, fused=True, batch_first=True)(x)[0].sum(), x, create_graph=True)
+    outputs, _ = nn.LSTM(4, 5, fused=False, batch_first=True)(x)
     (grad,) = mg.grad(outputs.sum(), x, create_graph=True)
     grad.sum().backward()  # the composed path is twice differentiable
 
 
 def test_fused_lstm_backward_twice_with_retain_graph_gives_the_same_gradients() -> None:
-    lstm = nn.LSTM(3, 4, bidirectional=True, fused=True)
+    lstm = nn.LSTM(3, 4, bidirectional=True, fused=True, batch_first=True)
     x = mg.randn(2, 5, 3, requires_grad=True)
     outputs, (h_n, c_n) = lstm(x, lengths=[5, 3])
     loss = (outputs * outputs).sum() + h_n.sum() + c_n.sum()

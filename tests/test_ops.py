@@ -172,8 +172,8 @@ REDUCTIONS = [
     for name, ours, theirs, draw in [
         ("sum", F.sum, torch.sum, normal),
         ("mean", F.mean, torch.mean, normal),
-        ("max", F.max, torch.amax, distinct),  # ties: see test_max_and_min_share_the_gradient_among_ties
-        ("min", F.min, torch.amin, distinct),
+        ("amax", F.amax, torch.amax, distinct),  # ties: see test_max_and_min_share_the_gradient_among_ties
+        ("amin", F.amin, torch.amin, distinct),
         ("logsumexp", F.logsumexp, torch.logsumexp, normal),
     ]
     for axis, shapes in REDUCED_AXES
@@ -203,10 +203,10 @@ SHAPES = [
     Op("reshape(2, -1)", lambda x: x.reshape(2, -1), lambda x: x.reshape(2, -1), [(4,), (2, 3), (3, 2, 2)]),
     Op("reshape((3, 1, 2))", lambda x: F.reshape(x, (3, 1, 2)), lambda x: x.reshape(3, 1, 2),
        [(6,), (2, 3), (3, 2, 1)]),
-    Op("transpose()", lambda x: x.transpose(), _reversed_axes, [(5,), (3, 4), (2, 3, 4)]),
+    Op("transpose(0, 1)", lambda x: x.transpose(0, 1), lambda x: x.transpose(0, 1), [(3, 4), (2, 3, 4), (1, 2)]),
+    Op("transpose(-1, 1)", lambda x: x.transpose(-1, 1), lambda x: x.transpose(-1, 1), [(3, 4), (2, 3, 4), (2, 1, 3)]),
+    Op("t()", lambda x: x.t(), lambda x: x.t(), [(), (5,), (3, 4)]),
     Op("x.T", lambda x: x.T, _reversed_axes, [(5,), (3, 4), (2, 3, 4)]),
-    Op("transpose(1, 2, 0)", lambda x: x.transpose(1, 2, 0), lambda x: x.permute(1, 2, 0),
-       [(2, 3, 4), (1, 3, 2), (4, 1, 1)]),
     Op("permute(2, 0, 1)", lambda x: x.permute(2, 0, 1), lambda x: x.permute(2, 0, 1),
        [(2, 3, 4), (1, 3, 2), (4, 1, 1)]),
     Op("permute(-1, 0)", lambda x: x.permute(-1, 0), lambda x: x.permute(-1, 0), [(3, 4), (1, 2), (4, 1)]),
@@ -289,7 +289,219 @@ SELECTION = [
        [((5,), (4, 3)), ((2, 3), (4, 2)), ((), (4, 3)), ((3, 4), (4, 1))], (rows(4), normal)),
 ]
 
-ALL_OPS = ELEMENTWISE + OPERATORS + MATMUL + REDUCTIONS + SOFTMAX + SHAPES + INDEXING + SELECTION
+# --- the torch-shaped rest of the op set (issue 12) ---------------------------------------------
+
+
+def inside_unit(shape, rng):
+    """In [-0.9, 0.9]: the domain of asin and acos, away from its ends."""
+    return rng.uniform(-0.9, 0.9, shape)
+
+
+def moderate(shape, rng):
+    """In [-1.2, 1.2]: tan away from its poles at ±π/2."""
+    return rng.uniform(-1.2, 1.2, shape)
+
+
+def probability(shape, rng):
+    """In [0.05, 0.95]: probabilities away from 0 and 1."""
+    return rng.uniform(0.05, 0.95, shape)
+
+
+TF = torch.nn.functional
+MF = mg.nn.functional  # torch's F, minigrad's
+
+POINTWISE = [
+    Op("sin", mg.sin, torch.sin, UNARY),
+    Op("cos", mg.cos, torch.cos, UNARY),
+    Op("tan", mg.tan, torch.tan, UNARY, (moderate,)),
+    Op("asin", mg.asin, torch.asin, UNARY, (inside_unit,)),
+    Op("acos", mg.acos, torch.acos, UNARY, (inside_unit,)),
+    Op("atan", mg.atan, torch.atan, UNARY),
+    Op("sinh", mg.sinh, torch.sinh, UNARY),
+    Op("cosh", mg.cosh, torch.cosh, UNARY),
+    Op("log1p", mg.log1p, torch.log1p, UNARY, (positive,)),
+    Op("expm1", mg.expm1, torch.expm1, UNARY),
+    Op("log2", mg.log2, torch.log2, UNARY, (positive,)),
+    Op("log10", mg.log10, torch.log10, UNARY, (positive,)),
+    Op("exp2", mg.exp2, torch.exp2, UNARY),
+    Op("rsqrt", mg.rsqrt, torch.rsqrt, UNARY, (positive,)),
+    Op("square", mg.square, torch.square, UNARY),
+    Op("reciprocal", mg.reciprocal, torch.reciprocal, UNARY, (away_from_zero,)),
+    Op("erf", mg.erf, torch.erf, UNARY),
+    Op("sign", mg.sign, torch.sign, UNARY, (away_from_zero,)),
+    Op("floor", mg.floor, torch.floor, UNARY, (grid(0.5),)),
+    Op("ceil", mg.ceil, torch.ceil, UNARY, (grid(0.5),)),
+    Op("round", mg.round, torch.round, UNARY, (grid(0.25),)),
+    Op("trunc", mg.trunc, torch.trunc, UNARY, (grid(0.5),)),
+    Op("remainder", mg.remainder, torch.remainder, BINARY, (normal, away_from_zero)),
+    Op("x % 0.7", lambda x: x % 0.7, lambda x: x % 0.7, UNARY),
+    Op("2.5 % x", lambda x: 2.5 % x, lambda x: torch.remainder(torch.full_like(x, 2.5), x), UNARY, (away_from_zero,)),
+    Op("softplus", MF.softplus, TF.softplus, UNARY),
+    Op("softplus(beta=2, threshold=1)", lambda x: MF.softplus(x, 2.0, 1.0), lambda x: TF.softplus(x, 2.0, 1.0),
+       UNARY, (away_from_zero,)),
+    Op("logsigmoid", MF.logsigmoid, TF.logsigmoid, UNARY),
+    Op("leaky_relu", MF.leaky_relu, TF.leaky_relu, UNARY, (away_from_zero,)),
+    Op("leaky_relu(0.2)", lambda x: MF.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2),
+       UNARY, (away_from_zero,)),
+    Op("elu", MF.elu, TF.elu, UNARY, (away_from_zero,)),
+    Op("gelu", MF.gelu, TF.gelu, UNARY),
+    Op("gelu(tanh)", lambda x: MF.gelu(x, approximate="tanh"),
+       lambda x: TF.gelu(x, approximate="tanh"), UNARY),
+    Op("silu", MF.silu, TF.silu, UNARY),
+    Op("softsign", MF.softsign, TF.softsign, UNARY),
+    Op("hardtanh", MF.hardtanh, TF.hardtanh, UNARY, (grid(0.5),)),
+]
+
+MORE_REDUCTIONS = [
+    Op("prod()", lambda x: x.prod(), torch.prod, [(), (5,), (3, 4), (2, 3, 2)]),
+    Op("prod(dim=1)", lambda x: x.prod(dim=1), lambda x: x.prod(dim=1), [(3, 4), (2, 3, 2), (1, 1)]),
+    Op("prod(-1, keepdim=True)", lambda x: x.prod(-1, keepdim=True), lambda x: x.prod(-1, keepdim=True),
+       [(5,), (3, 4), (2, 3, 2)]),
+    Op("var()", lambda x: x.var(), torch.var, [(5,), (3, 4), (2, 3, 2)]),
+    Op("var(dim=1)", lambda x: x.var(dim=1), lambda x: x.var(dim=1), [(3, 4), (2, 3, 2), (4, 2)]),
+    Op("var(0, unbiased=False)", lambda x: x.var(0, unbiased=False), lambda x: x.var(0, unbiased=False),
+       [(5,), (3, 4), (2, 3, 2)]),
+    Op("var(dim=(0, -1), correction=0, keepdim)", lambda x: x.var(dim=(0, -1), correction=0, keepdim=True),
+       lambda x: x.var(dim=(0, -1), correction=0, keepdim=True), [(3, 4), (2, 3, 2), (2, 1, 3)]),
+    Op("std()", lambda x: x.std(), torch.std, [(5,), (3, 4), (2, 3, 2)]),
+    Op("std(dim=-1, keepdim)", lambda x: x.std(dim=-1, keepdim=True), lambda x: x.std(dim=-1, keepdim=True),
+       [(5,), (3, 4), (2, 3, 2)]),
+    Op("norm()", lambda x: x.norm(), torch.norm, [(5,), (3, 4), (2, 3, 2)]),
+    Op("norm(dim=1)", lambda x: x.norm(dim=1), lambda x: x.norm(dim=1), [(3, 4), (2, 3, 2), (4, 1)]),
+    Op("norm(p=1, dim=-1)", lambda x: x.norm(p=1, dim=-1), lambda x: x.norm(p=1, dim=-1),
+       [(5,), (3, 4), (2, 3, 2)], (away_from_zero,)),
+    Op("norm(p=inf)", lambda x: x.norm(p=float("inf")), lambda x: x.norm(p=float("inf")),
+       [(5,), (3, 4), (2, 3, 2)], (distinct,)),
+    Op("norm(p=3, dim=0, keepdim)", lambda x: x.norm(p=3, dim=0, keepdim=True),
+       lambda x: x.norm(p=3, dim=0, keepdim=True), [(5,), (3, 4), (2, 3, 2)], (away_from_zero,)),
+    Op("cumsum(dim=0)", lambda x: x.cumsum(dim=0), lambda x: x.cumsum(dim=0), [(5,), (3, 4), (2, 3, 2)]),
+    Op("cumsum(-1)", lambda x: x.cumsum(-1), lambda x: x.cumsum(-1), [(5,), (3, 4), (2, 3, 2)]),
+    Op("diff()", lambda x: x.diff(), torch.diff, [(5,), (3, 4), (2, 3, 2)]),
+    Op("diff(n=2, dim=0)", lambda x: x.diff(n=2, dim=0), lambda x: x.diff(n=2, dim=0), [(5,), (3, 4), (4, 3, 2)]),
+    Op("max(dim=1).values", lambda x: x.max(dim=1).values, lambda x: x.max(dim=1).values,
+       [(3, 4), (2, 3, 2), (1, 5)], (distinct,)),
+    Op("min(0, keepdim=True)[0]", lambda x: x.min(0, keepdim=True)[0], lambda x: x.min(0, keepdim=True)[0],
+       [(5,), (3, 4), (2, 3, 2)], (distinct,)),
+    Op("sum(dim=(0, 1), keepdim=True)", lambda x: x.sum(dim=(0, 1), keepdim=True),
+       lambda x: x.sum(dim=(0, 1), keepdim=True), [(3, 4), (2, 3, 2), (1, 1, 3)]),
+    Op("mean(dim=-1)", lambda x: x.mean(dim=-1), lambda x: x.mean(dim=-1), [(5,), (3, 4), (2, 3, 2)]),
+    Op("logsumexp(dim=1)", lambda x: x.logsumexp(dim=1), lambda x: x.logsumexp(dim=1), [(3, 4), (2, 3, 2), (4, 1)]),
+    Op("softmax(dim=0)", lambda x: x.softmax(dim=0), lambda x: x.softmax(dim=0), [(5,), (3, 4), (2, 3, 2)]),
+]
+
+ARRANGEMENTS = [
+    Op("flatten()", lambda x: x.flatten(), torch.flatten, [(), (3, 4), (2, 3, 2)]),
+    Op("flatten(1)", lambda x: x.flatten(1), lambda x: x.flatten(1), [(3, 4), (2, 3, 2), (2, 1, 3, 2)]),
+    Op("flatten(0, 1)", lambda x: x.flatten(0, 1), lambda x: x.flatten(0, 1), [(3, 4), (2, 3, 2), (1, 1)]),
+    Op("ravel()", lambda x: x.ravel(), torch.ravel, [(), (3, 4), (2, 3, 2)]),
+    Op("unflatten(-1, (2, -1))", lambda x: x.unflatten(-1, (2, -1)), lambda x: x.unflatten(-1, (2, -1)),
+       [(4,), (3, 4), (2, 3, 6)]),
+    Op("clone()", lambda x: x.clone(), torch.clone, UNARY),
+    Op("repeat(2, 3)", lambda x: x.repeat(2, 3), lambda x: x.repeat(2, 3), [(), (4,), (3, 1), (2, 3)]),
+    Op("repeat(2, 1, 2)", lambda x: x.repeat(2, 1, 2), lambda x: x.repeat(2, 1, 2), [(3,), (3, 2), (2, 1, 3)]),
+    Op("tile((2,))", lambda x: x.tile((2,)), lambda x: x.tile((2,)), [(3,), (3, 2), (2, 1, 3)]),
+    Op("flip(0)", lambda x: x.flip(0), lambda x: x.flip(0), [(5,), (3, 4), (2, 3, 2)]),
+    Op("flip(0, -1)", lambda x: x.flip(0, -1), lambda x: x.flip(0, -1), [(3, 4), (2, 3, 2), (1, 3)]),
+    Op("roll(1, 0)", lambda x: x.roll(1, 0), lambda x: x.roll(1, 0), [(5,), (3, 4), (2, 3, 2)]),
+    Op("roll((1, -2), (0, 1))", lambda x: x.roll((1, -2), (0, 1)), lambda x: x.roll((1, -2), (0, 1)),
+       [(3, 4), (2, 3, 2), (4, 1)]),
+    Op("roll(3)", lambda x: x.roll(3), lambda x: x.roll(3), [(5,), (3, 4), (2, 3, 2)]),
+    Op("tril()", lambda x: x.tril(), torch.tril, [(3, 4), (4, 3), (2, 3, 3)]),
+    Op("triu(1)", lambda x: x.triu(1), lambda x: x.triu(1), [(3, 4), (4, 3), (2, 3, 3)]),
+    Op("tril(-1)", lambda x: x.tril(-1), lambda x: x.tril(-1), [(3, 4), (4, 3), (2, 3, 3)]),
+    Op("pad((1, 2))", lambda x: MF.pad(x, (1, 2)), lambda x: TF.pad(x, (1, 2)), [(3,), (3, 4), (2, 3, 2)]),
+    Op("pad((0, 1, 2, 0), value=0.5)", lambda x: MF.pad(x, (0, 1, 2, 0), value=0.5),
+       lambda x: TF.pad(x, (0, 1, 2, 0), value=0.5), [(3, 4), (2, 3, 2), (1, 1)]),
+    Op("outer", mg.outer, torch.outer, [((3,), (4,)), ((1,), (2,)), ((4,), (1,))], (normal, normal)),
+    Op("einsum('ij,jk->ik')", lambda x, y: mg.einsum("ij,jk->ik", x, y), lambda x, y: torch.einsum("ij,jk->ik", x, y),
+       [((3, 4), (4, 2)), ((1, 3), (3, 1)), ((2, 2), (2, 5))], (normal, normal)),
+    Op("einsum('bij,bkj->bik')", lambda x, y: mg.einsum("bij,bkj->bik", x, y),
+       lambda x, y: torch.einsum("bij,bkj->bik", x, y), [((2, 3, 4), (2, 5, 4)), ((1, 2, 2), (1, 2, 2)),
+                                                          ((3, 1, 2), (3, 4, 2))], (normal, normal)),
+    Op("einsum('ij,j->i')", lambda x, y: mg.einsum("ij,j->i", x, y), lambda x, y: torch.einsum("ij,j->i", x, y),
+       [((3, 4), (4,)), ((1, 2), (2,)), ((2, 1), (1,))], (normal, normal)),
+    Op("einsum('ij,kl')", lambda x, y: mg.einsum("ij,kl", x, y), lambda x, y: torch.einsum("ij,kl", x, y),
+       [((2, 3), (3, 2)), ((1, 2), (2, 1)), ((2, 2), (1, 3))], (normal, normal)),
+    Op("einsum('ijk->ki')", lambda x: mg.einsum("ijk->ki", x), lambda x: torch.einsum("ijk->ki", x),
+       [(2, 3, 4), (1, 2, 3), (3, 1, 1)]),
+    Op("einsum('ij->')", lambda x: mg.einsum("ij->", x), lambda x: torch.einsum("ij->", x), [(2, 3), (1, 1), (4, 2)]),
+    Op("einsum('i,i->')", lambda x, y: mg.einsum("i,i->", x, y), lambda x, y: torch.einsum("i,i->", x, y),
+       [((3,), (3,)), ((1,), (1,)), ((5,), (5,))], (normal, normal)),
+    Op("sort().values", lambda x: x.sort().values, lambda x: x.sort().values, [(5,), (3, 4), (2, 3, 2)], (distinct,)),
+    Op("sort(0, descending=True)[0]", lambda x: x.sort(0, descending=True)[0],
+       lambda x: x.sort(0, descending=True)[0], [(5,), (3, 4), (2, 3, 2)], (distinct,)),
+    Op("topk(2).values", lambda x: x.topk(2).values, lambda x: x.topk(2).values, [(5,), (3, 4), (2, 3, 2)],
+       (distinct,)),
+    Op("topk(2, dim=0, largest=False)[0]", lambda x: x.topk(2, dim=0, largest=False)[0],
+       lambda x: x.topk(2, dim=0, largest=False)[0], [(5,), (3, 4), (2, 3, 2)], (distinct,)),
+    Op("gather(1, index)", lambda x, i: x.gather(1, i), lambda x, i: x.gather(1, i),
+       [((3, 4), (3, 2)), ((2, 3, 2), (2, 5, 2)), ((2, 4), (1, 4))], (normal, rows(3))),
+    Op("gather(0, index)", lambda x, i: x.gather(0, i), lambda x, i: x.gather(0, i),
+       [((4,), (6,)), ((3, 4), (2, 4)), ((3, 2, 2), (3, 2, 1))], (normal, rows(3))),
+    Op("scatter_add(0, index, src)", lambda x, i, src: x.scatter_add(0, i, src),
+       lambda x, i, src: x.scatter_add(0, i, src),
+       [((4,), (6,), (6,)), ((3, 4), (2, 4), (2, 4)), ((3, 2), (4, 1), (4, 1))], (normal, rows(3), normal)),
+]
+
+NN_FUNCTIONAL = [
+    Op("F.linear", MF.linear, TF.linear,
+       [((3, 4), (2, 4), (2,)), ((5, 3, 4), (2, 4), (2,)), ((4,), (3, 4), (3,))], (normal, normal, normal)),
+    Op("F.linear(no bias)", MF.linear, TF.linear, [((3, 4), (2, 4)), ((2, 3, 4), (1, 4)), ((4,), (3, 4))],
+       (normal, normal)),
+    Op("F.normalize", MF.normalize, TF.normalize, [(3, 4), (2, 3, 2), (1, 3)]),
+    Op("F.normalize(dim=-1, p=1)", lambda x: MF.normalize(x, p=1, dim=-1),
+       lambda x: TF.normalize(x, p=1, dim=-1), [(5,), (3, 4), (2, 3, 2)], (away_from_zero,)),
+    Op("F.cosine_similarity", MF.cosine_similarity, TF.cosine_similarity,
+       [((3, 4), (3, 4)), ((2, 3, 2), (2, 3, 2)), ((3, 4), (1, 4))], (normal, normal)),
+    Op("F.cosine_similarity(dim=-1)", lambda x, y: MF.cosine_similarity(x, y, dim=-1),
+       lambda x, y: TF.cosine_similarity(x, y, dim=-1), [((5,), (5,)), ((3, 4), (3, 4)), ((2, 3, 2), (3, 2))],
+       (normal, normal)),
+    Op("F.scaled_dot_product_attention", MF.scaled_dot_product_attention,
+       TF.scaled_dot_product_attention, [((3, 4), (5, 4), (5, 2)), ((2, 3, 4), (2, 5, 4), (2, 5, 3)),
+                                         ((2, 2, 3, 4), (2, 2, 3, 4), (2, 2, 3, 4))], (normal, normal, normal)),
+    Op("F.scaled_dot_product_attention(is_causal=True)",
+       lambda q, k, v: MF.scaled_dot_product_attention(q, k, v, is_causal=True),
+       lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, is_causal=True),
+       [((3, 4), (3, 4), (3, 2)), ((2, 4, 4), (2, 4, 4), (2, 4, 3)), ((2, 3, 4), (2, 5, 4), (2, 5, 2))],
+       (normal, normal, normal)),
+    Op("F.scaled_dot_product_attention(bool mask, scale)",
+       lambda q, k, v, m: MF.scaled_dot_product_attention(
+           q, k, v, m | mg.eye(*m.shape[-2:], device=m.device).bool(), scale=0.3),  # the diagonal: no empty row
+       lambda q, k, v, m: TF.scaled_dot_product_attention(q, k, v, m | torch.eye(*m.shape[-2:]).bool(), scale=0.3),
+       [((3, 3), (3, 3), (3, 2), (3, 3)), ((2, 4, 3), (2, 4, 3), (2, 4, 2), (4, 4)),
+        ((2, 3, 2), (2, 3, 2), (2, 3, 3), (2, 3, 3))], (normal, normal, normal, mask)),
+    Op("F.scaled_dot_product_attention(float mask)", MF.scaled_dot_product_attention,
+       TF.scaled_dot_product_attention,
+       [((3, 4), (5, 4), (5, 2), (3, 5)), ((2, 3, 4), (2, 5, 4), (2, 5, 3), (5,)),
+        ((2, 2, 4), (2, 3, 4), (2, 3, 2), (2, 1, 3))], (normal, normal, normal, normal)),
+    Op("F.binary_cross_entropy", MF.binary_cross_entropy, TF.binary_cross_entropy,
+       [((5,), (5,)), ((3, 4), (3, 4)), ((), ())], (probability, probability)),
+    Op("F.binary_cross_entropy(sum)", lambda p, t: MF.binary_cross_entropy(p, t, reduction="sum"),
+       lambda p, t: TF.binary_cross_entropy(p, t, reduction="sum"), [((5,), (5,)), ((3, 4), (3, 4)), ((1,), (1,))],
+       (probability, probability)),
+    Op("F.binary_cross_entropy_with_logits", MF.binary_cross_entropy_with_logits,
+       TF.binary_cross_entropy_with_logits, [((5,), (5,)), ((3, 4), (3, 4)), ((), ())], (normal, probability)),
+    Op("F.binary_cross_entropy_with_logits(pos_weight, none)",
+       lambda x, t: MF.binary_cross_entropy_with_logits(
+           x, t, pos_weight=mg.tensor([0.5, 3.0], device=x.device), reduction="none"),
+       lambda x, t: TF.binary_cross_entropy_with_logits(x, t, pos_weight=torch.tensor([0.5, 3.0]), reduction="none"),
+       [((2,), (2,)), ((3, 2), (3, 2)), ((2, 3, 2), (2, 3, 2))], (normal, probability)),  # pos_weight: no grad
+    Op("F.l1_loss", MF.l1_loss, TF.l1_loss, [((5,), (5,)), ((3, 4), (3, 4)), ((2, 1, 3), (2, 1, 3))],
+       (grid(0.25), grid(0.75))),
+    Op("F.smooth_l1_loss", MF.smooth_l1_loss, TF.smooth_l1_loss,
+       [((5,), (5,)), ((3, 4), (3, 4)), ((2, 1, 3), (2, 1, 3))], (grid(0.25), grid(0.5))),
+    Op("F.max_pool1d(2)", lambda x: MF.max_pool1d(x, 2), lambda x: TF.max_pool1d(x, 2),
+       [(2, 3, 6), (1, 2, 5), (3, 4)], (distinct,)),
+    Op("F.max_pool1d(3, 1, 1)", lambda x: MF.max_pool1d(x, 3, 1, 1),
+       lambda x: TF.max_pool1d(x, 3, 1, 1), [(2, 3, 6), (1, 2, 5), (3, 4)], (distinct,)),
+    Op("F.avg_pool1d(2)", lambda x: MF.avg_pool1d(x, 2), lambda x: TF.avg_pool1d(x, 2),
+       [(2, 3, 6), (1, 2, 5), (3, 4)]),
+    Op("F.avg_pool1d(3, 2, 1)", lambda x: MF.avg_pool1d(x, 3, 2, 1),
+       lambda x: TF.avg_pool1d(x, 3, 2, 1), [(2, 3, 6), (1, 2, 5), (3, 4)]),
+]
+
+ALL_OPS = (ELEMENTWISE + OPERATORS + MATMUL + REDUCTIONS + SOFTMAX + SHAPES + INDEXING + SELECTION
+           + POINTWISE + MORE_REDUCTIONS + ARRANGEMENTS + NN_FUNCTIONAL)
 CASES = [pytest.param(op, shapes, id=f"{op.name} {' '.join(map(str, shapes))}")
          for op in ALL_OPS for shapes in op.shape_sets()]
 
@@ -377,15 +589,15 @@ def grad_of(fn: Callable[..., mg.Tensor], *values: Any, device: str, upstream: A
 def test_max_and_min_share_the_gradient_among_ties(device):
     x = [[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]]
     assert grad_of(F.max, x, device=device)[0].tolist() == [[0, 0.5, 0.5], [0, 0, 0]]
-    assert grad_of(lambda t: t.max(axis=1), x, device=device, upstream=[1.0, 2.0])[0].tolist() == [
+    assert grad_of(lambda t: t.amax(axis=1), x, device=device, upstream=[1.0, 2.0])[0].tolist() == [
         [0, 0.5, 0.5], [1, 0, 1]]
     y = [[1.0, 0.0, 0.0], [1.0, 2.0, 0.0]]
-    assert grad_of(lambda t: t.min(axis=0), y, device=device)[0].tolist() == [[0.5, 1, 0.5], [0.5, 0, 0.5]]
+    assert grad_of(lambda t: t.amin(axis=0), y, device=device)[0].tolist() == [[0.5, 1, 0.5], [0.5, 0, 0.5]]
     three_way = [2.0, 2.0, 2.0]
     np.testing.assert_allclose(grad_of(F.min, three_way, device=device)[0], [1 / 3] * 3, rtol=1e-6)
 
 
-@pytest.mark.parametrize(("ours", "theirs"), [(F.max, torch.amax), (F.min, torch.amin)], ids=["max", "min"])
+@pytest.mark.parametrize(("ours", "theirs"), [(F.amax, torch.amax), (F.amin, torch.amin)], ids=["amax", "amin"])
 def test_max_and_min_ties_agree_with_torch_amax_and_amin(ours, theirs, device):
     x = np.array([[1.0, 3.0, 3.0, -1.0], [2.0, 2.0, 2.0, 2.0], [0.0, -1.0, 0.0, 5.0]], dtype=np.float32)
     upstream = np.array([0.5, -2.0, 3.0], dtype=np.float32)
@@ -502,3 +714,15 @@ def test_dropout_with_p_1_drops_everything(device):
     y.sum().backward()
     assert not y.numpy().any()
     assert not x.grad.numpy().any()
+
+
+# --- the torch-shaped ops are differentiable twice (their backward is made of ops) -------------------
+
+SECOND_ORDER = [pytest.param(op, op.shape_sets()[-1], id=op.name)
+                for op in POINTWISE + MORE_REDUCTIONS + ARRANGEMENTS + NN_FUNCTIONAL]
+
+
+@pytest.mark.parametrize(("op", "shapes"), SECOND_ORDER)
+def test_the_new_ops_backward_agrees_with_central_differences_to_second_order(op, shapes):
+    inputs = minigrad_inputs(draw_inputs(op, shapes, seed=3), "cpu")
+    assert mg.gradgradcheck(op.minigrad, inputs)

@@ -111,8 +111,8 @@ def shape_and_axis(draw):
 REDUCTIONS = {
     "sum": (F.sum, torch.sum, values),
     "mean": (F.mean, torch.mean, values),
-    "max": (F.max, torch.amax, tie_prone),  # amax, like max here, shares the gradient among ties
-    "min": (F.min, torch.amin, tie_prone),
+    "amax": (F.amax, torch.amax, tie_prone),  # shares the gradient among ties, as torch's amax
+    "amin": (F.amin, torch.amin, tie_prone),
     "logsumexp": (F.logsumexp, torch.logsumexp, values),
 }
 

@@ -13,3 +13,37 @@ __all__ = [
     "LSTM", "Dropout", "Embedding", "LSTMCell", "LayerNorm", "Linear", "LoadResult", "Module", "ModuleList",
     "Parameter", "ParameterList", "Sequential", "export_torch_state_dict", "functional", "init",
 ]
+
+# torch.nn's activations, losses, shape layers, pooling, the GRU, functional and utils
+from minigrad.nn import utils  # noqa: E402
+from minigrad.nn.activation import (  # noqa: E402
+    ELU,
+    GELU,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
+from minigrad.nn.flatten import AvgPool1d, Flatten, Identity, MaxPool1d, Unflatten  # noqa: E402
+from minigrad.nn.gru import GRU, GRUCell  # noqa: E402
+from minigrad.nn.loss import (  # noqa: E402
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
+
+__all__ += [
+    "ELU", "GELU", "GRU", "AvgPool1d", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "GRUCell",
+    "Hardtanh", "Identity", "L1Loss", "LeakyReLU", "LogSigmoid", "LogSoftmax", "MSELoss", "MaxPool1d", "NLLLoss",
+    "ReLU", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "Unflatten", "utils",
+]

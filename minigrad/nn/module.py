@@ -9,7 +9,7 @@ every sub-Module set as an attribute (``self.weight = Parameter(...)``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from minigrad.backend import Device, is_floating
@@ -194,6 +194,13 @@ class Module:
         return sum(parameter.size for parameter in self.parameters())
 
     # --- modes and gradients -------------------------------------------------------
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every submodule, then on this one (torch's order), e.g. to initialise weights."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     def train(self, mode: bool = True) -> Module:
         """Set ``training`` on this module and every submodule (dropout acts only in training)."""
         for module in self.modules():
@@ -315,6 +322,11 @@ class Sequential(ModuleList):
     """Modules applied one after another: ``Sequential(a, b)(x) == b(a(x))``."""
 
     def __init__(self, *modules: Module) -> None:
+        if len(modules) == 1 and isinstance(modules[0], dict):  # Sequential(OrderedDict(name=module, ...))
+            super().__init__()
+            for name, module in modules[0].items():
+                self.add_module(name, module)
+            return
         super().__init__(modules)
 
     def forward(self, x: Any) -> Any:

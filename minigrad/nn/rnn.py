@@ -106,7 +106,7 @@ class LSTM(Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = True, dropout: float = 0.0, bidirectional: bool = False,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  device: str | Device | None = None, dtype: Any = None, fused: bool = False) -> None:
         super().__init__()
         if num_layers < 1:
@@ -241,7 +241,7 @@ class LSTM(Module):
 
     def extra_repr(self) -> str:
         options = [f"{self.input_size}, {self.hidden_size}"]
-        defaults = {"num_layers": 1, "bias": True, "batch_first": True, "dropout": 0.0, "bidirectional": False,
+        defaults = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0, "bidirectional": False,
                     "fused": False}
         options += [f"{name}={getattr(self, name)}" for name, default in defaults.items()
                     if getattr(self, name) != default]

@@ -88,8 +88,16 @@ class Pow(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, p, z = ctx.saved_tensors
-        return (grad * p * x ** (p - 1) if ctx.needs_input_grad[0] else None,
-                grad * z * x.log() if ctx.needs_input_grad[1] else None)
+        grad_x = grad_p = None
+        if ctx.needs_input_grad[0]:  # x⁰ is constant: 0, not 0 · x⁻¹ (NaN at x = 0), as in torch
+            if isinstance(p, Tensor):
+                grad_x = (grad * p * x ** (p - 1)).masked_fill(p == 0, 0.0)
+            else:
+                grad_x = grad * p * x ** (p - 1) if p != 0 else grad * 0.0
+        if ctx.needs_input_grad[1]:  # 0ʸ is 0 for y > 0 and 1 at y = 0: no slope, not 0 · ln 0
+            flat = (x == 0) & (p >= 0)
+            grad_p = (grad * z * x.masked_fill(flat, 1.0).log()).masked_fill(flat, 0.0)
+        return grad_x, grad_p
 
 
 class Exp(Function):
@@ -156,9 +164,9 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx: Function, x: Any) -> Any:
-        # tanh form: exact for large |x|, where 1/(1+exp(-x)) overflows
-        y = 0.5 * (ctx.xp.tanh(0.5 * x) + 1)
-        y = y.astype(x.dtype, copy=False)
+        # e = e^-|x| never overflows, and e / (1 + e) keeps σ(-20) = 2.06e-9 in float32 (not 0)
+        e = ctx.xp.exp(-ctx.xp.abs(x))
+        y = (ctx.xp.where(x >= 0, 1, e) / (1 + e)).astype(x.dtype, copy=False)  # 1/(1+e) for x ≥ 0, e/(1+e) below
         ctx.save_for_backward(y)
         return y
 

@@ -46,3 +46,15 @@ class IndexAdd(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
         return GetItem.apply(grad, ctx.index), None, None
+
+
+def along_axis(xp: Any, indices: Any, axis: int) -> tuple[Any, ...]:
+    """The full index that picks ``x[..., indices[...], ...]`` along ``axis``, as torch.gather reads it.
+
+    out[i, j, k] = x[i, indices[i, j, k], k] for axis 1: on the other axes an element of
+    ``indices`` picks the element at its own position.
+    """
+    ndim = indices.ndim
+    return tuple(indices if d == axis else
+                 xp.arange(n).reshape(tuple(n if e == d else 1 for e in range(ndim)))
+                 for d, n in enumerate(indices.shape))

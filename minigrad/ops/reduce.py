@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from minigrad import backend
 from minigrad.autograd import Function
 from minigrad.tensor import Tensor
 
@@ -118,7 +119,9 @@ class LogSumExp(Function):
     def forward(ctx: Function, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
         ctx.keep_shape = _keep_shape(x.shape, axis)
         peak = x.max(axis=axis, keepdims=True)
-        y = peak + ctx.xp.log(ctx.xp.exp(x - peak).sum(axis=axis, keepdims=True))
+        peak = ctx.xp.where(ctx.xp.isinf(peak), 0, peak).astype(x.dtype, copy=False)  # all -inf, or an inf: no shift
+        with backend.log_of_zero_allowed(ctx.xp):  # a row of -inf: log 0 = -inf, as it should be
+            y = peak + ctx.xp.log(ctx.xp.exp(x - peak).sum(axis=axis, keepdims=True))
         if not keepdims:
             y = y.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axis))
         ctx.save_for_backward(x, y)  # the output itself, so create_graph sees y depend on x

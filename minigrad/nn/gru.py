@@ -1,0 +1,175 @@
+"""The GRU: one cell (one time step), and the layer that runs it over whole sequences.
+
+Composed from the basic ops, like the reference LSTM (``nn.LSTM(..., fused=False)``), with
+PyTorch's gate order (r, z, n), parameter names and shapes, so a ``torch.nn.GRU`` state dict
+loads as it is.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from minigrad.backend import Device
+from minigrad.creation import zeros
+from minigrad.functional import concat, dropout, split, stack, unbind, where
+from minigrad.nn import init
+from minigrad.nn.module import Module
+from minigrad.nn.rnn import LSTM
+from minigrad.tensor import Tensor
+
+
+def gru_step(gates_in: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor | None) -> Tensor:
+    """One GRU step, given the part of the gates that comes from the input, x W_ihᵀ + b_ih (batch, 3H).
+
+    ``weight_hh`` is (3H, H). The candidate's recurrent part is gated by r *after* its bias,
+    as in torch: n = tanh(x W_inᵀ + b_in + r ⊙ (h W_hnᵀ + b_hn)).
+    """
+    gates_h = h @ weight_hh.T  # (batch, 3H)
+    if bias_hh is not None:
+        gates_h = gates_h + bias_hh
+    hidden = h.shape[-1]
+    reset_in, update_in, candidate_in = split(gates_in, hidden, axis=-1)
+    reset_h, update_h, candidate_h = split(gates_h, hidden, axis=-1)
+    reset = (reset_in + reset_h).sigmoid()
+    update = (update_in + update_h).sigmoid()
+    candidate = (candidate_in + reset * candidate_h).tanh()
+    return (1 - update) * candidate + update * h
+
+
+class GRUCell(Module):
+    """One step of a GRU, on a batch:
+
+        r = σ(x W_irᵀ + b_ir + h W_hrᵀ + b_hr)          reset gate
+        z = σ(x W_izᵀ + b_iz + h W_hzᵀ + b_hz)          update gate
+        n = tanh(x W_inᵀ + b_in + r ⊙ (h W_hnᵀ + b_hn))  candidate
+        h' = (1 - z) ⊙ n + z ⊙ h
+
+    ``weight_ih`` stacks W_ir, W_iz, W_in into (3H, input_size), ``weight_hh`` the W_h* into
+    (3H, H), and ``bias_ih``, ``bias_hh`` are (3H,). All start in U(-1/√H, 1/√H).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 device: str | Device | None = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.input_size, self.hidden_size = input_size, hidden_size
+        bound = 1 / math.sqrt(hidden_size)
+        self.weight_ih = init.uniform((3 * hidden_size, input_size), bound, device, dtype)
+        self.weight_hh = init.uniform((3 * hidden_size, hidden_size), bound, device, dtype)
+        for name in ("bias_ih", "bias_hh"):
+            self.register_parameter(name, init.uniform((3 * hidden_size,), bound, device, dtype) if bias else None)
+
+    def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
+        """h' from x of shape (batch, input_size) and h of (batch, H) (zeros if None)."""
+        if x.ndim != 2 or x.shape[1] != self.input_size:
+            raise ValueError(f"GRUCell: expected input of shape (batch, {self.input_size}), got {x.shape}")
+        expected = (x.shape[0], self.hidden_size)
+        if h is None:
+            h = zeros(expected, dtype=x.dtype, device=x.device)
+        elif h.shape != expected:
+            raise ValueError(f"GRUCell: expected h of shape {expected}, got {h.shape}")
+        gates_in = x @ self.weight_ih.T
+        if self.bias_ih is not None:
+            gates_in = gates_in + self.bias_ih
+        return gru_step(gates_in, h, self.weight_hh, self.bias_hh)
+
+    def extra_repr(self) -> str:
+        bias = "" if self.bias_ih is not None else ", bias=False"
+        return f"{self.input_size}, {self.hidden_size}{bias}"
+
+
+class GRU(Module):
+    """A (stacked, optionally bidirectional) GRU over whole sequences; see :class:`GRUCell`.
+
+    As torch's: input (seq, batch, input_size), or (batch, seq, input_size) with
+    ``batch_first=True``; returns ``outputs, h_n`` with h_n of (num_layers·D, batch, H).
+    Padding (``mask`` or ``lengths``) works as in :class:`~minigrad.nn.LSTM`: the state is
+    carried over at padded steps, and the outputs there are zero.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device: str | Device | None = None, dtype: Any = None) -> None:
+        super().__init__()
+        if num_layers < 1:
+            raise ValueError(f"GRU: num_layers must be at least 1, not {num_layers}")
+        if not 0 <= dropout <= 1:
+            raise ValueError(f"GRU: dropout must be a probability in [0, 1], not {dropout}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
+        self.num_directions = 2 if bidirectional else 1
+        bound = 1 / math.sqrt(hidden_size)
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
+            for suffix in self._suffixes(layer):
+                setattr(self, f"weight_ih{suffix}", init.uniform((3 * hidden_size, layer_input), bound, device, dtype))
+                setattr(self, f"weight_hh{suffix}", init.uniform((3 * hidden_size, hidden_size), bound, device, dtype))
+                if bias:
+                    setattr(self, f"bias_ih{suffix}", init.uniform((3 * hidden_size,), bound, device, dtype))
+                    setattr(self, f"bias_hh{suffix}", init.uniform((3 * hidden_size,), bound, device, dtype))
+
+    def _suffixes(self, layer: int) -> list[str]:
+        return [f"_l{layer}", f"_l{layer}_reverse"][: self.num_directions]
+
+    def forward(self, x: Tensor, h_0: Tensor | None = None, mask: Any = None,
+                lengths: Any = None) -> tuple[Tensor, Tensor]:
+        """outputs (seq, batch, D·H) (batch first if so built) and h_n (num_layers·D, batch, H)."""
+        layout = "(batch, seq, input_size)" if self.batch_first else "(seq, batch, input_size)"
+        if x.ndim != 3 or x.shape[2] != self.input_size:
+            raise ValueError(f"GRU: expected input of shape {layout.replace('input_size', str(self.input_size))}, "
+                             f"got {x.shape}")
+        if self.batch_first:
+            x = x.swapaxes(0, 1)  # time-major inside
+        steps, batch = x.shape[0], x.shape[1]
+        padding = LSTM._padding_mask(mask, lengths, batch, steps, x.device)
+        expected = (self.num_layers * self.num_directions, batch, self.hidden_size)
+        if h_0 is None:
+            h_0 = zeros(expected, dtype=x.dtype, device=x.device)
+        elif h_0.shape != expected:
+            raise ValueError(f"GRU: expected h_0 of shape (num_layers·directions, batch, hidden) = {expected}, "
+                             f"got {h_0.shape}")
+        finals = []
+        for layer in range(self.num_layers):
+            if layer > 0:
+                x = dropout(x, self.dropout, self.training)
+            outputs = []
+            for direction, suffix in enumerate(self._suffixes(layer)):
+                k = layer * self.num_directions + direction
+                out, h = self._run_direction(x, suffix, h_0[k], padding, reverse=direction == 1)
+                outputs.append(out)
+                finals.append(h)
+            x = outputs[0] if len(outputs) == 1 else concat(outputs, axis=-1)
+        if self.batch_first:
+            x = x.swapaxes(0, 1)
+        return x, stack(finals)
+
+    def _run_direction(self, x: Tensor, suffix: str, h: Tensor, padding: Tensor | None,
+                       reverse: bool) -> tuple[Tensor, Tensor]:
+        weight_ih, weight_hh = getattr(self, f"weight_ih{suffix}"), getattr(self, f"weight_hh{suffix}")
+        bias_ih = getattr(self, f"bias_ih{suffix}") if self.bias else None
+        bias_hh = getattr(self, f"bias_hh{suffix}") if self.bias else None
+        steps, batch, features = x.shape
+        gates_in = (x.reshape(steps * batch, features) @ weight_ih.T).reshape(steps, batch, -1)  # (seq, batch, 3H)
+        if bias_ih is not None:
+            gates_in = gates_in + bias_ih
+        step_gates = unbind(gates_in, 0)
+        outputs = []
+        for t in reversed(range(steps)) if reverse else range(steps):
+            h_new = gru_step(step_gates[t], h, weight_hh, bias_hh)
+            if padding is None:
+                h = h_new
+                outputs.append(h)
+            else:
+                real = padding[:, t].reshape(batch, 1)  # True where this step is a real token
+                h = where(real, h_new, h)
+                outputs.append(where(real, h_new, 0.0))
+        if reverse:
+            outputs.reverse()
+        return stack(outputs), h
+
+    def extra_repr(self) -> str:
+        options = [f"{self.input_size}, {self.hidden_size}"]
+        defaults = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0, "bidirectional": False}
+        options += [f"{name}={getattr(self, name)}" for name, default in defaults.items()
+                    if getattr(self, name) != default]
+        return ", ".join(options)
