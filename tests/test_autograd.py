@@ -367,6 +367,62 @@ def test_enable_grad_records_again_inside_no_grad(device):
     assert after.grad_fn is None
 
 
+def test_grad_mode_is_one_switch_per_thread_as_in_torch():
+    # one thread evaluates under no_grad again and again while another trains: every training
+    # step must still record its graph (a process-wide switch lost most of them)
+    import threading  # noqa: PLC0415
+
+    stop, lost, steps = threading.Event(), [], 300
+    w = mg.randn(4, 4, requires_grad=True)
+
+    def evaluate() -> None:
+        while not stop.is_set():
+            with mg.no_grad():
+                (w @ w).sum()
+
+    def train() -> None:
+        for _ in range(steps):
+            loss = (w @ w).tanh().sum()
+            if loss.grad_fn is None:
+                lost.append(1)
+
+    evaluator = threading.Thread(target=evaluate)
+    evaluator.start()
+    trainer = threading.Thread(target=train)
+    trainer.start()
+    trainer.join()
+    stop.set()
+    evaluator.join()
+    assert not lost, f"{len(lost)} of {steps} training steps recorded nothing"
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(mg.is_grad_enabled()))
+    with mg.no_grad():
+        thread.start()
+        thread.join()
+    assert seen == [True]  # a new thread starts with recording on, whatever another thread set
+
+
+def test_no_grad_without_parentheses_and_set_grad_enabled_as_a_call_work_as_in_torch():
+    @mg.no_grad
+    def double(t: mg.Tensor) -> mg.Tensor:
+        return t * 2.0
+
+    x = mg.ones(2, requires_grad=True)
+    assert double(x).grad_fn is None and double.__name__ == "double" and mg.is_grad_enabled()
+    mg.set_grad_enabled(False)  # a plain call switches at once
+    try:
+        assert not mg.is_grad_enabled() and (x * 2.0).grad_fn is None
+    finally:
+        mg.set_grad_enabled(True)
+    assert mg.is_grad_enabled()
+
+    @mg.set_grad_enabled(False)  # as a decorator it does not switch at decoration time
+    def quiet(t: mg.Tensor) -> mg.Tensor:
+        return t * 3.0
+
+    assert mg.is_grad_enabled() and quiet(x).grad_fn is None and mg.is_grad_enabled()
+
+
 def test_grad_mode_is_restored_after_an_exception():
     with pytest.raises(ZeroDivisionError):
         with mg.no_grad():
