@@ -118,7 +118,7 @@ class Seq2Seq(nn.Module):
             picks, values = [], []
             for _ in range(k_max):  # the beam_size best of each row, best first (ties: the lower index)
                 best = total.argmax(axis=-1)
-                values.append(total.max(axis=-1).tolist())
+                values.append(total.amax(axis=-1).tolist())
                 picks.append(best.tolist())
                 total = mg.where(positions == best.unsqueeze(1), -math.inf, total)
             weight_rows = weights.tolist() if weights is not None else None
