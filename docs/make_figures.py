@@ -1,20 +1,24 @@
-"""Render the figures that docs/autograd.md and docs/attention.md show.
+"""Render the figures that docs/autograd.md and docs/attention.md (and their Korean twins) show.
 
     .venv/bin/python docs/make_figures.py            # writes docs/figures/*.svg and *.png
 
 Every computation graph is drawn by minigrad.viz.draw_graph (or Module.draw, which calls it) from
 a graph that minigrad really recorded, and the heatmap by models.heatmap.draw_attention; nothing
-is drawn by hand. Rendering the graphs needs Graphviz's `dot` (scripts/setup.sh installs it), the
+is drawn by hand. A figure whose words are English has a ``*_ko`` twin with Korean titles and
+labels for the Korean pages. Rendering the graphs needs Graphviz's `dot` (scripts/setup.sh installs it), the
 heatmap matplotlib (the `showcase` extra). Run the script again after changing an op or the
 drawing code.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import minigrad as mg
+from minigrad import nn
+from minigrad.backward_trace import draw_backward, trace_backward
 from minigrad.viz import Drawing, GraphvizNotFoundError, draw_graph
 from models.attention import Attention
 from models.heatmap import draw_attention
@@ -87,15 +91,83 @@ def notes_heatmap() -> Path:
                           FIGURES / "notes_heatmap.png", title="the notes' example (not a trained model)")
 
 
+def notes_heatmap_ko() -> Path:
+    """notes_heatmap.png with a Korean title and axis labels, for attention.ko.md."""
+    weights = [[0.8, 0.1, 0.1, 0.0],
+               [0.1, 0.8, 0.1, 0.0],
+               [0.0, 0.0, 0.1, 0.9]]
+    return draw_attention(weights, ["I", "am", "a", "student"], ["Je", "suis", "étudiant"],
+                          FIGURES / "notes_heatmap_ko.png", title="노트의 예시 (학습된 모델이 아님)",
+                          axis_labels=("입력", "출력", "어텐션 가중치 α"))
+
+
+def bottleneck_ko() -> Path:
+    """bottleneck.png redrawn from bottleneck.json (what examples/bottleneck.py measured), in Korean."""
+    import matplotlib  # noqa: PLC0415
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    from models.heatmap import cjk_font  # noqa: PLC0415
+
+    measured = json.loads((FIGURES / "bottleneck.json").read_text(encoding="utf-8"))
+    names = {"no attention": "어텐션 없음", "attention (Luong, dot)": "어텐션 있음 (Luong, 내적 dot)"}
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans", cjk_font() or "DejaVu Sans"]}):
+        figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+        for name, rows in measured["accuracy"].items():
+            left.plot([r["middle"] for r in rows], [r["token_accuracy"] for r in rows], marker="o",
+                      label=names.get(name, name))
+        left.set(xlabel="입력 길이 (기호 수)", ylabel="검증 토큰 정확도", ylim=(0, 1.02), title="입력 길이별 정확도")
+        left.legend()
+        for name, norms in measured["gradient_norms"].items():
+            right.semilogy(range(1, len(norms) + 1), norms, label=names.get(name, name))
+        right.set(xlabel="입력 위치 j", ylabel="‖∂L/∂xⱼ‖ (배치 평균)", title="각 입력에 도달하는 기울기 (초기화 시점)")
+        right.legend()
+        figure.tight_layout()
+        path = FIGURES / "bottleneck_ko.png"
+        figure.savefig(path, dpi=110)
+        plt.close(figure)
+    return path
+
+
+def backward_orders() -> list[Drawing]:
+    """The order backward visits the nodes, with dL/d(node) at each: the docs' expression and one LSTM step."""
+    drawings = []
+    for suffix, expression_title, lstm_title in (
+            ("", "L = tanh(a·b + c): the order in which backward visits the nodes",
+             "one LSTM step, L = sum(h₁) + sum(c₁): backward's order"),
+            ("_ko", "L = tanh(a·b + c): backward가 노드를 방문하는 순서",
+             "LSTM 한 단계, L = sum(h₁) + sum(c₁): backward의 방문 순서")):
+        a, b, c = (mg.tensor(v, requires_grad=True) for v in (2.0, -3.0, 10.0))
+        a.name, b.name, c.name = "a", "b", "c"
+        loss = (a * b + c).tanh()
+        loss.name = "L"
+        drawings.append(draw_backward(loss, trace_backward(loss), FIGURES / f"backward_order{suffix}.svg",
+                                      title=expression_title))
+        mg.manual_seed(0)
+        cell = nn.LSTMCell(3, 2)
+        x = mg.randn(1, 3, requires_grad=True)
+        h0, c0 = mg.zeros(1, 2, requires_grad=True), mg.zeros(1, 2, requires_grad=True)
+        x.name, h0.name, c0.name = "x", "h₀", "c₀"
+        h1, c1 = cell(x, (h0, c0))
+        h1.name, c1.name = "h₁", "c₁"
+        loss = h1.sum() + c1.sum()
+        loss.name = "L"
+        drawings.append(draw_backward(loss, trace_backward(loss), FIGURES / f"lstm_backward_order{suffix}.svg",
+                                      title=lstm_title))
+    return drawings
+
+
 def main() -> None:
     FIGURES.mkdir(parents=True, exist_ok=True)
     try:
-        drawings = [expression(), broadcasting(), split(), second_order(), attention_step()]
+        drawings = [expression(), broadcasting(), split(), second_order(), attention_step(), *backward_orders()]
     except GraphvizNotFoundError as exc:
         sys.exit(f"make_figures.py: {exc}")
     for drawing in drawings:
         print(f"wrote {drawing.path}")
-    print(f"wrote {notes_heatmap()}")
+    for figure in (notes_heatmap(), notes_heatmap_ko(), bottleneck_ko()):
+        print(f"wrote {figure}")
 
 
 if __name__ == "__main__":
