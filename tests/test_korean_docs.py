@@ -93,8 +93,8 @@ def test_the_readme_points_korean_readers_to_their_page() -> None:
 
 # The study notes' own terms, and the translationese that issue 16 named, per page.
 TERMS = {
-    "docs/attention.ko.md": ["어텐션 스코어", "어텐션 점수", "어텐션 분포", "어텐션 가중치", "문맥 벡터", "컨텍스트 벡터",
-                             "쿼리", "키", "값", "셀프 어텐션", "기울기 소실", "병목", "내적 `dot`",
+    "docs/attention.ko.md": ["어텐션 스코어", "어텐션 점수", "어텐션 분포", "어텐션 가중치", "문맥 벡터",
+                             "컨텍스트 벡터", "쿼리", "키", "값", "셀프 어텐션", "기울기 소실", "병목", "내적 `dot`",
                              "스케일드 내적 `scaled_dot`", "가법 `additive`", "코사인 유사도 `cosine`"],
     "README.ko.md": ["내적 `dot`", "스케일드 내적 `scaled_dot`", "가법 `additive`", "코사인 유사도 `cosine`"],
 }
