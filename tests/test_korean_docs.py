@@ -127,3 +127,37 @@ def test_the_outline_reader_counts_headings_and_blocks(tmp_path: Path) -> None:
     page.write_text("# title\n\n```python\n# not a heading\n```\n\n## two\n\n<!-- no-test -->\n```bash\nx\n```\n"
                     "### three\n", encoding="utf-8")
     assert outline(page) == ([1, 2, 3], [("python", False), ("bash", True)])
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped (Hangul kept), spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower().replace("`", ""))
+    return text.replace(" ", "-")
+
+
+def anchors(path: Path) -> set[str]:
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+    return {slug(m.group(1)) for m in re.finditer(r"^#{1,6}\s+(.+)$", text, flags=re.MULTILINE)}
+
+
+KOREAN = [ROOT / "README.ko.md", *sorted((ROOT / "docs").glob("*.ko.md"))]
+
+
+@pytest.mark.parametrize("path", KOREAN, ids=lambda p: p.name)
+def test_korean_pages_anchors_lead_to_headings(path: Path) -> None:
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]*#[^)\s]+)\)", text):
+        page, anchor = target.split("#", 1)
+        if re.match(r"^[a-z]+:", page):
+            continue
+        where = path if not page else (path.parent / page)
+        if where.exists() and anchor not in anchors(where):
+            broken.append(target)
+    assert not broken, f"{path.name} links to anchors that no heading makes: {broken}"
+
+
+def test_slug_is_githubs() -> None:
+    assert slug("4. 실행 결과로 `runs/NAME`에 남는 것") == "4-실행-결과로-runsname에-남는-것"
+    assert slug("Function: forward on arrays, backward on tensors") == "function-forward-on-arrays-backward-on-tensors"
+    assert slug("Saved arrays are freed; `retain_graph` keeps them") == "saved-arrays-are-freed-retain_graph-keeps-them"
