@@ -104,7 +104,10 @@ def backward_dot(output: Tensor, visits: Sequence[Visit], title: str | None = No
         lines.append(f"  labelloc=t; label={_quote(title)};")
     ops: dict[int, Any] = {}
     last = max(len(visits), 1)
-    for tensor in graph_tensors(output):
+    tensors = graph_tensors(output)
+    number = {id(t): i for i, t in enumerate(tensors)}  # node names that do not change from run to run
+    op_number: dict[int, int] = {}
+    for tensor in tensors:
         visit = step_of.get(id(tensor))
         value = _short(tensor.numpy())
         if visit is None:
@@ -113,17 +116,18 @@ def backward_dot(output: Tensor, visits: Sequence[Visit], title: str | None = No
             shade = 255 - int(150 * (visit.step - 1) / max(last - 1, 1))
             fill = f"#ff{shade:02x}{shade:02x}"
             label = f"{visit.step}. {visit.name}\nvalue {value}\n∂L/∂· = {_short(visit.grad.numpy())}"
-        lines.append(f'  t{id(tensor)} [shape=ellipse, style=filled, fillcolor="{fill}", label={_quote(label)}];')
+        lines.append(f'  t{number[id(tensor)]} [shape=ellipse, style=filled, fillcolor="{fill}", label={_quote(label)}];')
         if tensor.grad_fn is not None:
             op = tensor.grad_fn
             if id(op) not in ops:
                 ops[id(op)] = op
-                lines.append(f'  f{id(op)} [shape=box, style=rounded, color="#888888", '
+                op_number[id(op)] = len(op_number)
+                lines.append(f'  f{op_number[id(op)]} [shape=box, style=rounded, color="#888888", '
                              f'label={_quote(type(op).__name__)}];')
                 for x in op.inputs:
                     if isinstance(x, Tensor) and x.requires_grad:
-                        lines.append(f'  t{id(x)} -> f{id(op)} [color="#aaaaaa"];')
-            lines.append(f'  f{id(op)} -> t{id(tensor)} [color="#aaaaaa"];')
+                        lines.append(f'  t{number[id(x)]} -> f{op_number[id(op)]} [color="#aaaaaa"];')
+            lines.append(f'  f{op_number[id(op)]} -> t{number[id(tensor)]} [color="#aaaaaa"];')
     lines.append("}")
     return "\n".join(lines)
 
