@@ -116,7 +116,8 @@ def backward_dot(output: Tensor, visits: Sequence[Visit], title: str | None = No
             shade = 255 - int(150 * (visit.step - 1) / max(last - 1, 1))
             fill = f"#ff{shade:02x}{shade:02x}"
             label = f"{visit.step}. {visit.name}\nvalue {value}\n∂L/∂· = {_short(visit.grad.numpy())}"
-        lines.append(f'  t{number[id(tensor)]} [shape=ellipse, style=filled, fillcolor="{fill}", label={_quote(label)}];')
+        lines.append(f'  t{number[id(tensor)]} [shape=ellipse, style=filled, fillcolor="{fill}", '
+                     f'label={_quote(label)}];')
         if tensor.grad_fn is not None:
             op = tensor.grad_fn
             if id(op) not in ops:
