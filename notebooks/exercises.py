@@ -67,3 +67,16 @@ def check_alignment(answer: Callable[[Sequence[Sequence[float]], Sequence[str]],
 def sigmoid(z: float) -> float:
     """σ(z) = 1 / (1 + e^(−z)), for the learner's hand computations."""
     return 1.0 / (1.0 + math.exp(-z))
+
+
+def check_decay_per_step(answer: Callable[[Sequence[float]], float]) -> str:
+    """Exercise 4: ``answer(norms)`` is the factor r with norms[0] = r^(n−1) · norms[-1]."""
+    for n, r in ((5, 0.5), (30, 0.8), (50, 0.55)):
+        scale = float(RNG.uniform(0.5, 2.0))
+        norms = [scale * r ** (n - 1 - j) for j in range(n)]  # position 1 is the farthest back
+        got = float(answer(norms))
+        if not math.isclose(got, r, rel_tol=1e-9):
+            raise AssertionError(f"for {n} positions shrinking by {r} per step, expected {r}, got {got:.6g}. "
+                                 "Hint: take the (n − 1)-th root of first / last; 힌트: 첫 값 / 마지막 값의 "
+                                 "(n − 1)제곱근")
+    return "correct: the per-step factor of a vanishing gradient / 정답: 기울기가 단계마다 줄어드는 비율"
