@@ -42,7 +42,7 @@ from models.heatmap import draw_attention
 from models.seq2seq import build_model
 
 QUICK = os.environ.get("MINIGRAD_NOTEBOOK_QUICK") == "1"
-SIZE, STEPS, HIDDEN, BATCH = (600, 25, 32, 32) if QUICK else (20_000, 1_000, 128, 64)
+SIZE, STEPS, HIDDEN, BATCH = (600, 25, 32, 32) if QUICK else (20_000, 1_000, 128, 128)
 out = Path(os.environ.get("MINIGRAD_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="translator-"))
 print(f"{SIZE} pairs, {STEPS} steps, hidden size {HIDDEN}; files in {out}")
 
