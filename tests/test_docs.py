@@ -34,7 +34,8 @@ import pytest
 import minigrad as mg
 
 ROOT = Path(__file__).resolve().parent.parent
-MARKDOWN = [ROOT / "README.md", ROOT / "README.ko.md", *sorted((ROOT / "docs").glob("*.md"))]
+MARKDOWN = [ROOT / "README.md", ROOT / "README.ko.md", ROOT / "CONTRIBUTING.md", ROOT / "CONTRIBUTING.ko.md",
+            *sorted((ROOT / "docs").glob("*.md"))]
 SKIP_MARKER = "<!-- no-test -->"
 RUN_LANGUAGES = {"python", "py"}
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGLISH = [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").glob("*.md") if not p.name.endswith(".ko.md"))]
+ENGLISH = [ROOT / "README.md", ROOT / "CONTRIBUTING.md",
+           *sorted(p for p in (ROOT / "docs").glob("*.md") if not p.name.endswith(".ko.md"))]
 UNTRANSLATED = {
     "docs/performance.md": "being rewritten in the same round (the fused LSTM moves); translated once it settles",
 }
@@ -62,7 +63,7 @@ def test_every_english_page_has_its_korean_twin() -> None:
 
 
 def test_every_korean_page_has_its_english_original() -> None:
-    korean = [ROOT / "README.ko.md", *sorted((ROOT / "docs").glob("*.ko.md"))]
+    korean = [ROOT / "README.ko.md", ROOT / "CONTRIBUTING.ko.md", *sorted((ROOT / "docs").glob("*.ko.md"))]
     orphans = [_id(p) for p in korean if not p.with_name(p.name.replace(".ko.md", ".md")).exists()]
     assert not orphans
 
@@ -86,6 +87,11 @@ def test_each_twin_links_to_the_other_language(english: Path) -> None:
         f"{_id(twin(english))} should link to {english.name} in its first lines"
 
 
+def test_the_license_is_the_one_pyproject_names() -> None:
+    assert '{ text = "MIT" }' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+
+
 def test_the_readme_points_korean_readers_to_their_page() -> None:
     first_lines = "\n".join((ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:5])
     assert "](README.ko.md)" in first_lines
@@ -107,8 +113,8 @@ def test_korean_pages_use_the_notes_terms(name: str) -> None:
     assert not [term for term in TERMS[name] if term not in text], f"{name} lacks the notes' terms"
 
 
-@pytest.mark.parametrize("path", [ROOT / "README.ko.md", *sorted((ROOT / "docs").glob("*.ko.md"))],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [ROOT / "README.ko.md", ROOT / "CONTRIBUTING.ko.md",
+                                  *sorted((ROOT / "docs").glob("*.ko.md"))], ids=lambda p: p.name)
 def test_korean_pages_avoid_the_translationese_the_issue_named(path: Path) -> None:
     text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)  # prose only: a
     text = re.sub(r"`[^`]*`", "", text)  # program's output may say "held-out"
@@ -140,7 +146,7 @@ def anchors(path: Path) -> set[str]:
     return {slug(m.group(1)) for m in re.finditer(r"^#{1,6}\s+(.+)$", text, flags=re.MULTILINE)}
 
 
-KOREAN = [ROOT / "README.ko.md", *sorted((ROOT / "docs").glob("*.ko.md"))]
+KOREAN = [ROOT / "README.ko.md", ROOT / "CONTRIBUTING.ko.md", *sorted((ROOT / "docs").glob("*.ko.md"))]
 
 
 @pytest.mark.parametrize("path", KOREAN, ids=lambda p: p.name)
