@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = Parser(prog="minigrad-translate", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
+    commands.add_parser("demo", help="the main job: train on dates, translate, draw a heatmap (see demo --help)")
     train = commands.add_parser("train", help="train a translation model", **formatter)
     source = train.add_mutually_exclusive_group()
     source.add_argument("--task", choices=sorted(TASKS), help="a built-in task (default: dates)")
@@ -285,6 +286,11 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["demo"]:  # the main job, with its own options (models/demo.py)
+        from models.demo import main as demo  # noqa: PLC0415 - demo imports this module
+
+        return demo(argv[1:], prog="minigrad-translate demo")
     args = _parser().parse_args(argv)
     command = {"train": _train, "translate": _translate, "evaluate": _evaluate, "attention": _attention,
                "convert": _convert}

@@ -1,4 +1,4 @@
-"""The main job, on any OS: ``python -m models.demo`` (what ``scripts/demo.sh`` runs after its set-up).
+"""The main job, on any OS: ``minigrad-translate demo`` or ``python -m models.demo`` (what scripts/demo.sh runs).
 
 Trains an LSTM encoder with a Luong attention decoder on the built-in ``dates`` task (NumPy
 backend), reports its held-out exact match, translates a few dates written in several languages,
@@ -33,10 +33,10 @@ def _positive(text: str) -> int:
     return value
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None, prog: str = "python -m models.demo") -> argparse.Namespace:
     """The options; the defaults can also come from DEMO_SIZE, DEMO_EPOCHS, DEMO_HIDDEN, DEMO_OUT."""
     env = os.environ
-    parser = argparse.ArgumentParser(prog="python -m models.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=_positive, default=env.get("DEMO_SIZE", "30000"), help="training pairs")
     parser.add_argument("--epochs", type=_positive, default=env.get("DEMO_EPOCHS", "4"))
     parser.add_argument("--hidden", type=_positive, default=env.get("DEMO_HIDDEN", "128"), help="LSTM size")
@@ -45,9 +45,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m models.demo") -> int:
     """Train, translate, draw; the exit status of the first step that fails (2 for bad input), else 0."""
-    args = parse_args(argv)
+    args = parse_args(argv, prog)
     out = args.out
     status = translate(["train", "--task", "dates", "--size", str(args.size), "--epochs", str(args.epochs),
                         "--hidden", str(args.hidden), "--device", args.device, "--out", str(out),

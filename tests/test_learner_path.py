@@ -47,6 +47,15 @@ def test_demo_rejects_a_bad_option_in_one_line(option: str, value: str, tmp_path
     assert not (tmp_path / "x").exists()
 
 
+def test_minigrad_translate_demo_is_the_same_job() -> None:
+    result = subprocess.run([sys.executable, "-m", "models", "demo", "--epochs", "0"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "minigrad-translate demo: error: argument --epochs" in result.stderr
+    helped = subprocess.run([sys.executable, "-m", "models", "--help"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert "demo" in helped.stdout
+
+
 def test_demo_sh_runs_the_same_job() -> None:
     script = (ROOT / "scripts" / "demo.sh").read_text(encoding="utf-8")
     assert "python -m models.demo" in script
