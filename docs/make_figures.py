@@ -1,6 +1,7 @@
 """Render the figures that docs/autograd.md and docs/attention.md (and their Korean twins) show.
 
     .venv/bin/python docs/make_figures.py            # writes docs/figures/*.svg and *.png
+    .venv/bin/python docs/make_figures.py --dates-checkpoint runs/demo/best.npz   # + the Korean dates heatmap
 
 Every computation graph is drawn by minigrad.viz.draw_graph (or Module.draw, which calls it) from
 a graph that minigrad really recorded, and the heatmap by models.heatmap.draw_attention; nothing
@@ -158,7 +159,31 @@ def backward_orders() -> list[Drawing]:
     return drawings
 
 
+def dates_heatmap_ko(checkpoint: Path) -> Path:
+    """dates_heatmap_ko.png with Korean axis labels, for attention.ko.md: the main job's model (a checkpoint
+    of ``minigrad-translate train --task dates --size 30000 --epochs 4 --hidden 128``) reading a Korean date."""
+    from models.data import tokenize  # noqa: PLC0415
+    from models.training import load_checkpoint, translate  # noqa: PLC0415
+
+    sentence = "1994년 9월 27일 화요일"
+    loaded = load_checkpoint(checkpoint)
+    result = translate(loaded.model, loaded.corpus(), [sentence], "cpu")[0]
+    output_tokens = [loaded.target_vocab.tokens[i] for i in result.ids]
+    if len(result.weights) > len(result.ids):  # the step that said <eos>
+        output_tokens.append("<eos>")
+    return draw_attention(result.weights, tokenize(sentence, loaded.source_vocab.level) + ["<eos>"], output_tokens,
+                          FIGURES / "dates_heatmap_ko_ko.png",
+                          title=f"{sentence} → {loaded.target_vocab.decode(result.ids)}",
+                          axis_labels=("입력", "출력", "어텐션 가중치 α"))
+
+
 def main() -> None:
+    import argparse  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dates-checkpoint", type=Path,
+                        help="also draw the Korean-labelled dates heatmap from this trained checkpoint")
+    args = parser.parse_args()
     FIGURES.mkdir(parents=True, exist_ok=True)
     try:
         drawings = [expression(), broadcasting(), split(), second_order(), attention_step(), *backward_orders()]
@@ -168,6 +193,8 @@ def main() -> None:
         print(f"wrote {drawing.path}")
     for figure in (notes_heatmap(), notes_heatmap_ko(), bottleneck_ko()):
         print(f"wrote {figure}")
+    if args.dates_checkpoint is not None:
+        print(f"wrote {dates_heatmap_ko(args.dates_checkpoint)}")
 
 
 if __name__ == "__main__":
