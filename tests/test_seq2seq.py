@@ -160,7 +160,7 @@ def test_heatmap_renders_hangul_without_missing_glyphs(tmp_path: object) -> None
     from models.heatmap import cjk_font, draw_attention
 
     if cjk_font() is None:
-        pytest.skip("no font with Hangul glyphs installed (Debian: apt-get install fonts-nanum)")
+        pytest.skip("no font with Hangul glyphs: pip install koreanize-matplotlib (in the showcase extra)")
     source = list("1994년 9월 27일")
     output = list("1994-09-27")
     weights = [[1.0 / len(source)] * len(source) for _ in output]
