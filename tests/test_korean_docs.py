@@ -30,19 +30,23 @@ def twin(path: Path) -> Path:
 
 
 def outline(path: Path) -> tuple[list[int], list[tuple[str, bool]]]:
-    """(heading levels in order, code blocks in order as (language, marked no-test)), code ignored."""
+    """Heading levels in order, and code blocks in order as (language, marked no-test, how many printed
+    lines say what they print with ``# →``, which tests/test_docs.py checks)."""
     levels: list[int] = []
-    blocks: list[tuple[str, bool]] = []
+    blocks: list[tuple[str, bool, int]] = []
     fence = None
     previous = ""
     for line in path.read_text(encoding="utf-8").splitlines():
         match = _FENCE.match(line)
         if fence is None and match:
             fence = match.group(1)
-            blocks.append((match.group(2).lower() or "text", previous == SKIP_MARKER))
+            blocks.append((match.group(2).lower() or "text", previous == SKIP_MARKER, 0))
         elif fence is not None:
             if line.strip().startswith(fence[0] * len(fence)) and line.strip().strip(fence[0]) == "":
                 fence = None
+            elif "# →" in line and "print(" in line:  # a printed line that test_docs.py checks
+                language, skipped, arrows = blocks[-1]
+                blocks[-1] = (language, skipped, arrows + 1)
         elif (heading := re.match(r"^(#{1,6})\s", line)) is not None:
             levels.append(len(heading.group(1)))
         if line.strip():
@@ -130,9 +134,9 @@ def test_korean_pages_show_the_korean_figures() -> None:
 
 def test_the_outline_reader_counts_headings_and_blocks(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
-    page.write_text("# title\n\n```python\n# not a heading\n```\n\n## two\n\n<!-- no-test -->\n```bash\nx\n```\n"
-                    "### three\n", encoding="utf-8")
-    assert outline(page) == ([1, 2, 3], [("python", False), ("bash", True)])
+    page.write_text("# title\n\n```python\n# not a heading\nprint(1)  # → 1\n```\n\n## two\n\n<!-- no-test -->\n"
+                    "```bash\nx\n```\n### three\n", encoding="utf-8")
+    assert outline(page) == ([1, 2, 3], [("python", False, 1), ("bash", True, 0)])
 
 
 def slug(heading: str) -> str:
