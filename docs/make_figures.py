@@ -162,18 +162,26 @@ def backward_orders() -> list[Drawing]:
 def dates_heatmap_ko(checkpoint: Path) -> Path:
     """dates_heatmap_ko.png with Korean axis labels, for attention.ko.md: the main job's model (a checkpoint
     of ``minigrad-translate train --task dates --size 30000 --epochs 4 --hidden 128``) reading a Korean date."""
+    return trained_heatmap_ko(checkpoint, "1994년 9월 27일 화요일", FIGURES / "dates_heatmap_ko_ko.png")
+
+
+def phrases_heatmap_ko(checkpoint: Path) -> Path:
+    """phrases_heatmap.png with Korean axis labels: the model of examples/student_heatmap.py (its run/best.npz)."""
+    return trained_heatmap_ko(checkpoint, "i see a red car", FIGURES / "phrases_heatmap_ko.png")
+
+
+def trained_heatmap_ko(checkpoint: Path, sentence: str, path: Path) -> Path:
+    """A trained model's attention on ``sentence``, drawn with Korean axis labels."""
     from models.data import tokenize  # noqa: PLC0415
     from models.training import load_checkpoint, translate  # noqa: PLC0415
 
-    sentence = "1994년 9월 27일 화요일"
     loaded = load_checkpoint(checkpoint)
     result = translate(loaded.model, loaded.corpus(), [sentence], "cpu")[0]
     output_tokens = [loaded.target_vocab.tokens[i] for i in result.ids]
     if len(result.weights) > len(result.ids):  # the step that said <eos>
         output_tokens.append("<eos>")
     return draw_attention(result.weights, tokenize(sentence, loaded.source_vocab.level) + ["<eos>"], output_tokens,
-                          FIGURES / "dates_heatmap_ko_ko.png",
-                          title=f"{sentence} → {loaded.target_vocab.decode(result.ids)}",
+                          path, title=f"{sentence} → {loaded.target_vocab.decode(result.ids)}",
                           axis_labels=("입력", "출력", "어텐션 가중치 α"))
 
 
@@ -183,6 +191,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dates-checkpoint", type=Path,
                         help="also draw the Korean-labelled dates heatmap from this trained checkpoint")
+    parser.add_argument("--phrases-checkpoint", type=Path,
+                        help="also draw the Korean-labelled phrases heatmap (examples/student_heatmap.py's run)")
     args = parser.parse_args()
     FIGURES.mkdir(parents=True, exist_ok=True)
     try:
@@ -195,6 +205,8 @@ def main() -> None:
         print(f"wrote {figure}")
     if args.dates_checkpoint is not None:
         print(f"wrote {dates_heatmap_ko(args.dates_checkpoint)}")
+    if args.phrases_checkpoint is not None:
+        print(f"wrote {phrases_heatmap_ko(args.phrases_checkpoint)}")
 
 
 if __name__ == "__main__":
