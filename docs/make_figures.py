@@ -1,7 +1,7 @@
 """Render the figures that docs/autograd.md and docs/attention.md (and their Korean twins) show.
 
     .venv/bin/python docs/make_figures.py            # writes docs/figures/*.svg and *.png
-    .venv/bin/python docs/make_figures.py --dates-checkpoint runs/demo/best.npz   # + the Korean dates heatmap
+    .venv/bin/python docs/make_figures.py --dates-checkpoint runs/demo/best.safetensors   # + the Korean dates heatmap
 
 Every computation graph is drawn by minigrad.viz.draw_graph (or Module.draw, which calls it) from
 a graph that minigrad really recorded, and the heatmap by models.heatmap.draw_attention; nothing
