@@ -75,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--input-feeding", action="store_true", help="Luong's input feeding")
     train.add_argument("--bidirectional", action="store_true", help="a bidirectional encoder")
     train.add_argument("--reverse-source", action="store_true", help="feed the source backwards")
-    train.add_argument("--epochs", type=positive_int, default=3, help="epochs to train")
+    train.add_argument("--epochs", type=positive_int,
+                       help="epochs to train (default: 3 for the LSTM, 5 for the Transformer)")
     train.add_argument("--batch-size", type=positive_int, default=128, help="pairs per batch")
     train.add_argument("--model", choices=MODELS, default="lstm",
                        help="an LSTM encoder with an attention decoder, or the Transformer")
