@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m models.demo") -> 
     out = args.out
     status = translate(["train", "--task", "dates", "--size", str(args.size), "--epochs", str(args.epochs),
                         "--hidden", str(args.hidden), "--device", args.device, "--out", str(out),
-                        "--examples", "8"])
+                        "--examples", "8", "--overwrite"])  # running the main job again starts it again
     if status:
         return status
     found = [path for path in sorted(out.glob("best.*")) if path.suffix in (".npz", ".safetensors")]
