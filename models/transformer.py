@@ -168,6 +168,11 @@ def _embedding(vocab_size: int, d_model: int, device: str | None) -> nn.Embeddin
     return embedding
 
 
+def _embed(stack: TransformerEncoder | TransformerDecoder, ids: Tensor) -> Tensor:
+    """The input of a stack: dropout(embedding(ids) · √d + PE), (batch, len, d_model)."""
+    return stack.dropout(stack.positions(stack.embedding(ids) * math.sqrt(stack.d_model)))
+
+
 def _feed_forward(layer: TransformerEncoderLayer | TransformerDecoderLayer, h: Tensor) -> Tensor:
     """The position-wise feed-forward block: W₂ dropout(relu(W₁ h + b₁)) + b₂, the same at every position."""
     return layer.linear2(layer.dropout(layer.linear1(h).relu()))
@@ -206,7 +211,7 @@ class TransformerEncoder(nn.Module):
 
     def forward(self, source: Tensor, mask: Tensor | None = None) -> tuple[Tensor, None]:
         """source: (batch, src_len) ids; mask: (batch, src_len), True at real tokens."""
-        x = self.dropout(self.positions(self.embedding(source) * math.sqrt(self.d_model)))
+        x = _embed(self, source)
         keys_mask = None if mask is None else mask.unsqueeze(1)  # (batch, 1, src_len): the same for every query
         self.self_weights = []
         for layer in self.layers:
@@ -244,7 +249,7 @@ class TransformerDecoder(nn.Module):
     def forward(self, target_in: Tensor, memory: Memory) -> tuple[Tensor, Tensor]:
         """Teacher forcing: logits (batch, tgt_len, vocab) and weights (batch, tgt_len, src_len)."""
         length = target_in.shape[1]
-        y = self.dropout(self.positions(self.embedding(target_in) * math.sqrt(self.d_model)))
+        y = _embed(self, target_in)
         self_mask = causal_mask(length, device=y.device)  # (1, tgt, tgt): position i sees 1 … i
         memory_mask = memory.mask.unsqueeze(1)  # (batch, 1, src_len)
         self.cross_weights = []
