@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -218,13 +219,18 @@ def test_a_loop_of_kills_at_random_moments_always_resumes_and_never_repeats_an_e
                 "--embed", "4", "--batch-size", "4", "--dropout", "0.1", "--out", str(out), "--no-progress",
                 "--threads", "1", "--examples", "0"] + (["--resume"] if resume else [])
 
+    started = time.perf_counter()
     straight = subprocess.run(command(tmp_path / "straight", False), capture_output=True, text=True, timeout=600)
     assert straight.returncode == 0, straight.stderr
+    took = time.perf_counter() - started  # the whole run, start-up included, on this machine now
     rng, out, kills, finished = random.Random(11), tmp_path / "killed", 0, False
     for _attempt in range(30):
+        remaining = 6 - (len(epochs_listed(out)) if (out / METRICS).exists() else 0)
         process = subprocess.Popen(command(out, (out / LAST).exists()), stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, text=True)
-        delay = rng.uniform(0.5, 4.0) if kills < 5 else None
+        # a random moment before this run would end (it needs at least remaining/6 of the straight
+        # run's time), so that the kills happen on a fast machine as on a slow one
+        delay = rng.uniform(0.1, 0.8) * took * max(remaining, 1) / 6 if kills < 5 else None
         try:
             process.wait(timeout=delay if delay is not None else 600)
         except subprocess.TimeoutExpired:
