@@ -7,15 +7,13 @@ loads as it is.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from minigrad.backend import Device
 from minigrad.creation import zeros
 from minigrad.functional import concat, dropout, split, stack, unbind, where
-from minigrad.nn import init
 from minigrad.nn.module import Module
-from minigrad.nn.rnn import LSTM
+from minigrad.nn.rnn import LSTM, recurrent_parameters
 from minigrad.tensor import Tensor
 
 
@@ -53,11 +51,7 @@ class GRUCell(Module):
                  device: str | Device | None = None, dtype: Any = None) -> None:
         super().__init__()
         self.input_size, self.hidden_size = input_size, hidden_size
-        bound = 1 / math.sqrt(hidden_size)
-        self.weight_ih = init.uniform((3 * hidden_size, input_size), bound, device, dtype)
-        self.weight_hh = init.uniform((3 * hidden_size, hidden_size), bound, device, dtype)
-        for name in ("bias_ih", "bias_hh"):
-            self.register_parameter(name, init.uniform((3 * hidden_size,), bound, device, dtype) if bias else None)
+        recurrent_parameters(self, 3, input_size, hidden_size, bias, device, dtype)
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
         """h' from x of shape (batch, input_size) and h of (batch, H) (zeros if None)."""
@@ -98,15 +92,10 @@ class GRU(Module):
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
         self.num_directions = 2 if bidirectional else 1
-        bound = 1 / math.sqrt(hidden_size)
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * self.num_directions
             for suffix in self._suffixes(layer):
-                setattr(self, f"weight_ih{suffix}", init.uniform((3 * hidden_size, layer_input), bound, device, dtype))
-                setattr(self, f"weight_hh{suffix}", init.uniform((3 * hidden_size, hidden_size), bound, device, dtype))
-                if bias:
-                    setattr(self, f"bias_ih{suffix}", init.uniform((3 * hidden_size,), bound, device, dtype))
-                    setattr(self, f"bias_hh{suffix}", init.uniform((3 * hidden_size,), bound, device, dtype))
+                recurrent_parameters(self, 3, layer_input, hidden_size, bias, device, dtype, suffix)
 
     def _suffixes(self, layer: int) -> list[str]:
         return [f"_l{layer}", f"_l{layer}_reverse"][: self.num_directions]

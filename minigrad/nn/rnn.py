@@ -36,6 +36,23 @@ def lstm_step(gates_in: Tensor, h: Tensor, c: Tensor, weight_hh_t: Tensor) -> St
     return h, c
 
 
+def recurrent_parameters(module: Module, gates: int, input_size: int, hidden_size: int, bias: bool,
+                         device: str | Device | None, dtype: Any, suffix: str = "") -> None:
+    """Register ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` (+ ``suffix``) as torch lays them out.
+
+    The weights stack the ``gates`` gates: (gates·H, input_size) and (gates·H, H); the biases are
+    (gates·H,), or None without ``bias``. All start in U(-1/√H, 1/√H), as in PyTorch.
+    """
+    bound = 1 / math.sqrt(hidden_size)
+    module.register_parameter(f"weight_ih{suffix}", init.uniform((gates * hidden_size, input_size), bound, device,
+                                                                 dtype))
+    module.register_parameter(f"weight_hh{suffix}", init.uniform((gates * hidden_size, hidden_size), bound, device,
+                                                                 dtype))
+    for name in ("bias_ih", "bias_hh"):
+        module.register_parameter(f"{name}{suffix}",
+                                  init.uniform((gates * hidden_size,), bound, device, dtype) if bias else None)
+
+
 class LSTMCell(Module):
     """One step of an LSTM, on a batch:
 
@@ -54,11 +71,7 @@ class LSTMCell(Module):
                  device: str | Device | None = None, dtype: Any = None) -> None:
         super().__init__()
         self.input_size, self.hidden_size = input_size, hidden_size
-        bound = 1 / math.sqrt(hidden_size)
-        self.weight_ih = init.uniform((4 * hidden_size, input_size), bound, device, dtype)
-        self.weight_hh = init.uniform((4 * hidden_size, hidden_size), bound, device, dtype)
-        for name in ("bias_ih", "bias_hh"):
-            self.register_parameter(name, init.uniform((4 * hidden_size,), bound, device, dtype) if bias else None)
+        recurrent_parameters(self, 4, input_size, hidden_size, bias, device, dtype)
 
     def forward(self, x: Tensor, state: State | None = None) -> State:
         """(h', c') from x of shape (batch, input_size) and state (h, c), each (batch, H) (zeros if None)."""
@@ -117,15 +130,10 @@ class LSTM(Module):
         self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
         self.num_directions = 2 if bidirectional else 1
         self.fused = fused
-        bound = 1 / math.sqrt(hidden_size)
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * self.num_directions
             for suffix in self._suffixes(layer):
-                setattr(self, f"weight_ih{suffix}", init.uniform((4 * hidden_size, layer_input), bound, device, dtype))
-                setattr(self, f"weight_hh{suffix}", init.uniform((4 * hidden_size, hidden_size), bound, device, dtype))
-                if bias:
-                    setattr(self, f"bias_ih{suffix}", init.uniform((4 * hidden_size,), bound, device, dtype))
-                    setattr(self, f"bias_hh{suffix}", init.uniform((4 * hidden_size,), bound, device, dtype))
+                recurrent_parameters(self, 4, layer_input, hidden_size, bias, device, dtype, suffix)
 
     def _suffixes(self, layer: int) -> list[str]:
         return [f"_l{layer}", f"_l{layer}_reverse"][: self.num_directions]
