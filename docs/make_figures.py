@@ -24,7 +24,8 @@ from minigrad.viz import Drawing, GraphvizNotFoundError, draw_graph
 from models.attention import Attention
 from models.heatmap import draw_attention
 
-FIGURES = Path(__file__).resolve().parent / "figures"
+ROOT = Path(__file__).resolve().parents[1]
+FIGURES = ROOT / "docs" / "figures"
 
 
 def expression() -> Drawing:
@@ -104,30 +105,20 @@ def notes_heatmap_ko() -> Path:
 
 def bottleneck_ko() -> Path:
     """bottleneck.png redrawn from bottleneck.json (what examples/bottleneck.py measured), in Korean."""
-    import matplotlib  # noqa: PLC0415
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    sys.path.insert(0, str(ROOT / "examples"))
+    from bottleneck import ENGLISH, plot  # noqa: PLC0415 - the example draws both pictures
 
     from models.heatmap import cjk_font  # noqa: PLC0415
 
-    measured = json.loads((FIGURES / "bottleneck.json").read_text(encoding="utf-8"))
-    names = {"no attention": "어텐션 없음", "attention (Luong, dot)": "어텐션 있음 (Luong, 내적 dot)"}
-    with matplotlib.rc_context({"font.family": ["DejaVu Sans", cjk_font() or "DejaVu Sans"]}):
-        figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
-        for name, rows in measured["accuracy"].items():
-            left.plot([r["middle"] for r in rows], [r["token_accuracy"] for r in rows], marker="o",
-                      label=names.get(name, name))
-        left.set(xlabel="입력 길이 (기호 수)", ylabel="검증 토큰 정확도", ylim=(0, 1.02), title="입력 길이별 정확도")
-        left.legend()
-        for name, norms in measured["gradient_norms"].items():
-            right.semilogy(range(1, len(norms) + 1), norms, label=names.get(name, name))
-        right.set(xlabel="입력 위치 j", ylabel="‖∂L/∂xⱼ‖ (배치 평균)", title="각 입력에 도달하는 기울기 (초기화 시점)")
-        right.legend()
-        figure.tight_layout()
-        path = FIGURES / "bottleneck_ko.png"
-        figure.savefig(path, dpi=110)
-        plt.close(figure)
+    korean = {
+        **ENGLISH, "names": {"no attention": "어텐션 없음", "attention (Luong, dot)": "어텐션 있음 (Luong, 내적 dot)"},
+        "length": "입력 길이 (기호 수)", "accuracy": "검증 토큰 정확도", "accuracy_title": "입력 길이별 정확도",
+        "position": "입력 위치 j", "norm": "‖∂L/∂xⱼ‖ (배치 평균)",
+        "init_title": "각 입력에 도달하는 기울기 (초기화 시점)", "share": "‖∂L/∂xⱼ‖ / 최댓값",
+        "trained_title": "학습 후의 기울기 (가장 큰 값에 대한 비율)",
+    }
+    path = FIGURES / "bottleneck_ko.png"
+    plot(json.loads((FIGURES / "bottleneck.json").read_text(encoding="utf-8")), path, korean, cjk_font())
     return path
 
 

@@ -105,10 +105,13 @@ with matplotlib.rc_context({"font.family": ["DejaVu Sans", cjk_font() or "DejaVu
 display(Image(filename=str(figures / "gradients.png")))
 
 # %% [markdown]
-# Trained, the difference becomes accuracy: `python examples/bottleneck.py` trains both decoders on
-# sources of 5 to 50 symbols and plots accuracy against length (docs/attention.md, §1).
-# · 학습시키면 이 차이가 정확도의 차이가 됩니다. `python examples/bottleneck.py`가 5~50 기호 길이의
-# 입력으로 두 디코더를 학습시키고 입력 길이별 정확도를 그립니다(docs/attention.ko.md 1절).
+# Trained, the difference becomes accuracy: `python examples/bottleneck.py` trains both decoders to
+# write strings of 5 to 40 symbols backwards and plots accuracy against length (docs/attention.md,
+# §1): without attention 95 % of the tokens right on 5-10 symbols and 23 % on 35-40, with attention
+# 94-100 % at every length. · 학습시키면 이 차이가 정확도의 차이가 됩니다. `python examples/bottleneck.py`가
+# 5~40 기호 길이의 문자열을 거꾸로 쓰도록 두 디코더를 학습시키고 입력 길이별 정확도를 그립니다
+# (docs/attention.ko.md 1절). 어텐션이 없으면 5~10 기호에서 토큰의 95%, 35~40 기호에서 23%를 맞히고,
+# 어텐션이 있으면 모든 길이에서 94~100%를 맞힙니다.
 #
 # ## Exercise · 연습 문제
 #

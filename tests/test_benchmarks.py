@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,12 @@ def test_seq2seq_step_without_a_gpu_says_so_and_exits_cleanly() -> None:
 def test_checkpoint_load_prints_its_table() -> None:
     out = run_benchmark("checkpoint_load.py", "--mb", "2", "--repeats", "1")
     assert "minigrad.load (.safetensors)" in out and "np.load (.npz)" in out
+
+
+def test_model_step_times_the_lstm_and_the_transformer_with_the_cli_defaults() -> None:
+    out = run_benchmark("model_step.py", "--task", "numbers", "--size", "300", "--batches", "1", "--rounds", "2")
+    assert "load average (1 min) at start" in out and "load average (1 min) at end" in out
+    for name in ("lstm (fused)", "lstm (composed)", "transformer"):
+        assert re.search(rf"^  {re.escape(name)}\s+[0-9,]+ parameters$", out, re.M), (name, out)
+        assert re.search(rf"^{re.escape(name)}\s+[0-9.]+\s+[0-9.]+-[0-9.]+\s+[0-9.]+", out, re.M), (name, out)
+    assert re.search(r"^lstm \(fused\)\s+[0-9.]+\s+[0-9.]+-[0-9.]+\s+1\.00\s+1\.00-1\.00", out, re.M), out
