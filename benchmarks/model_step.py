@@ -16,7 +16,12 @@ clip_grad_norm_(5) and Adam's update. Every model steps through the same ``--bat
 of the task's training pairs, made as the trainer makes them (batch 128, grouped by length). The
 models take turns in rounds, the order reversed every other round, so that a change in the
 machine's load falls on all alike. The table gives the median ms per step over the rounds, the
-range, and the ratio to the first model, computed within each round (median and range).
+range, and the ratio to the first model, computed within each round (median and range); then
+the same for greedy decoding of one batch of 128 validation sources, as the trainer's evaluation
+decodes them after every epoch: ``Seq2Seq.greedy``'s encode and decoder steps, run for the task's
+whole decoding limit (the models are untrained, and stopping at <eos> would time outputs of
+different lengths). The LSTM decoder takes one step on its state per token; the Transformer's
+runs over the whole prefix decoded so far (no cache), so its cost grows with each token.
 The machine may be shared: the 1-minute load average is printed before and after.
 """
 
@@ -34,8 +39,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import minigrad as mg  # noqa: E402
 from minigrad import optim  # noqa: E402
+from models.data import BOS_ID  # noqa: E402
 from models.seq2seq import build_model  # noqa: E402
-from models.training import TRANSFORMER_DEFAULTS, Batch, TrainConfig, batches, load_corpus  # noqa: E402
+from models.training import (  # noqa: E402
+    TRANSFORMER_DEFAULTS,
+    Batch,
+    TrainConfig,
+    batches,
+    decode_limit,
+    load_corpus,
+    make_batch,
+)
 
 
 def configs(task: str, size: int | None) -> dict[str, TrainConfig]:
@@ -83,22 +97,41 @@ def main() -> None:
         step(*models[name][:2], chosen[0], config.clip)  # warm-up: the buffers, the first allocations
         print(f"  {name:16s} {model.num_parameters():>9,} parameters")
 
-    times: dict[str, list[float]] = {name: [] for name in models}
-    for round_ in range(args.rounds):
-        order = list(models) if round_ % 2 == 0 else list(reversed(models))
-        for name in order:
-            model, optimizer, clip = models[name]
-            started = time.perf_counter()
-            for batch in chosen:
-                step(model, optimizer, batch, clip)
-            times[name].append((time.perf_counter() - started) / len(chosen) * 1000)
+    source = make_batch(corpus, corpus.valid[:128], "cpu").source
+    limit = decode_limit(corpus, next(iter(variants.values())))
 
-    first = next(iter(models))
-    print(f"\n{'model':16s} {'step ms':>9s} {'range':>15s} {'÷ ' + first:>20s} {'range':>13s}")
-    for name, measured in times.items():
-        ratios = [t / f for t, f in zip(measured, times[first])]
-        print(f"{name:16s} {statistics.median(measured):9.1f} {min(measured):7.1f}-{max(measured):<7.1f} "
-              f"{statistics.median(ratios):20.2f} {min(ratios):6.2f}-{max(ratios):<6.2f}")
+    def decode(name: str) -> None:
+        model = models[name][0]
+        model.eval()
+        with mg.no_grad():
+            memory = model.encode(source)
+            state = model.decoder.start(memory)
+            tokens = mg.full((source.shape[0],), BOS_ID, dtype=mg.int64)
+            for _ in range(limit):
+                logits, state, _ = model.decoder.step(tokens, state, memory)
+                tokens = logits.argmax(axis=-1)
+        model.train()
+
+    def train(name: str) -> None:
+        model, optimizer, clip = models[name]
+        for batch in chosen:
+            step(model, optimizer, batch, clip)
+
+    for label, work, per in (("step ms", train, len(chosen)), ("greedy ms", decode, 1)):
+        times: dict[str, list[float]] = {name: [] for name in models}
+        for round_ in range(args.rounds):
+            order = list(models) if round_ % 2 == 0 else list(reversed(models))
+            for name in order:
+                started = time.perf_counter()
+                work(name)
+                times[name].append((time.perf_counter() - started) / per * 1000)
+        first = next(iter(models))
+        print(f"\n{'model':16s} {label:>9s} {'range':>15s} {'÷ ' + first:>20s} {'range':>13s}"
+              + (f"   ({limit} tokens)" if work is decode else ""))
+        for name, measured in times.items():
+            ratios = [t / f for t, f in zip(measured, times[first])]
+            print(f"{name:16s} {statistics.median(measured):9.1f} {min(measured):7.1f}-{max(measured):<7.1f} "
+                  f"{statistics.median(ratios):20.2f} {min(ratios):6.2f}-{max(ratios):<6.2f}")
     print(f"\nload average (1 min) at end: {os.getloadavg()[0]:.2f}")
 
 

@@ -161,6 +161,12 @@ def phrases_heatmap_ko(checkpoint: Path) -> Path:
     return trained_heatmap_ko(checkpoint, "i see a red car", FIGURES / "phrases_heatmap_ko.png")
 
 
+def numbers_heatmap_ko(checkpoint: Path) -> Path:
+    """numbers_heatmap.png with Korean axis labels: a checkpoint of ``minigrad-translate train --task numbers
+    --epochs 10 --hidden 128 --embed 32 --batch-size 64 --bidirectional --score general --lr 0.003 --no-bucket``."""
+    return trained_heatmap_ko(checkpoint, "three hundred and forty five", FIGURES / "numbers_heatmap_ko.png")
+
+
 def trained_heatmap_ko(checkpoint: Path, sentence: str, path: Path) -> Path:
     """A trained model's attention on ``sentence``, drawn with Korean axis labels."""
     from models.data import tokenize  # noqa: PLC0415
@@ -182,6 +188,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dates-checkpoint", type=Path,
                         help="also draw the Korean-labelled dates heatmap from this trained checkpoint")
+    parser.add_argument("--numbers-checkpoint", type=Path,
+                        help="also draw the Korean-labelled numbers heatmap from this trained checkpoint")
     parser.add_argument("--phrases-checkpoint", type=Path,
                         help="also draw the Korean-labelled phrases heatmap (examples/student_heatmap.py's run)")
     args = parser.parse_args()
@@ -196,6 +204,8 @@ def main() -> None:
         print(f"wrote {figure}")
     if args.dates_checkpoint is not None:
         print(f"wrote {dates_heatmap_ko(args.dates_checkpoint)}")
+    if args.numbers_checkpoint is not None:
+        print(f"wrote {numbers_heatmap_ko(args.numbers_checkpoint)}")
     if args.phrases_checkpoint is not None:
         print(f"wrote {phrases_heatmap_ko(args.phrases_checkpoint)}")
 

@@ -191,3 +191,69 @@ def test_the_block_reader_finds_blocks_and_markers(tmp_path: Path) -> None:
     blocks = python_blocks(page)
     assert [(b.number, b.code, b.skipped) for b in blocks] == [
         (1, "x = 1", False), (2, "import cupy", True), (3, "y = x + 1", False)]
+
+
+# --- the table of the notes' items: every example, test and section it names exists ---------------
+
+NOTES_ITEMS = [ROOT / "docs" / "attention.md", ROOT / "docs" / "attention.ko.md"]
+NOTES_ITEMS_HEADING = "## 10. "  # the section that holds the table, on both pages
+NOTES_ITEMS_COLUMNS = 6  # #, item, example, test, en, ko
+_TEST_NAME = re.compile(r"`(?P<file>tests/[\w/]+\.py)::(?P<name>\w+)`")
+
+
+def notes_items(path: Path) -> list[list[str]]:
+    """The rows of the page's table of the notes' items, each a list of its cells."""
+    text = path.read_text(encoding="utf-8")
+    assert f"\n{NOTES_ITEMS_HEADING}" in text, f"{path.name} has no section '{NOTES_ITEMS_HEADING}…'"
+    section = text.split(f"\n{NOTES_ITEMS_HEADING}", 1)[1].split("\n## ", 1)[0]
+    lines = [line.strip() for line in section.splitlines() if line.strip().startswith("|")]
+    assert len(lines) > 2, f"{path.name}: the section '{NOTES_ITEMS_HEADING}…' has no table"
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]  # after header, ---
+    wrong = [row[0] for row in rows if len(row) != NOTES_ITEMS_COLUMNS]
+    assert not wrong, f"{path.name}: rows {wrong} do not have {NOTES_ITEMS_COLUMNS} cells"
+    return rows
+
+
+def notes_items_problems(path: Path) -> list[str]:
+    """What in the page's table of the notes' items names a file, test or heading that does not exist."""
+    from test_korean_docs import anchors  # GitHub's heading slugs, as the Korean pages' test makes them
+
+    problems = []
+    for row in notes_items(path):
+        number, links = row[0], [m["target"] for cell in row for m in _LINK.finditer(cell)]
+        for target in links:
+            page, _, anchor = target.partition("#")
+            where = path.parent / page if page else path
+            if not where.exists():
+                problems.append(f"row {number}: {target} is not a file")
+            elif anchor and anchor not in anchors(where):
+                problems.append(f"row {number}: {target} is no heading of {where.name}")
+        for cell in row[2:4]:  # example and test: what they name, or "—" for nothing
+            if cell != "—" and not _LINK.search(cell) and not _TEST_NAME.search(cell):
+                problems.append(f"row {number}: {cell!r} names no file, block or test (write — for none)")
+        for match in _TEST_NAME.finditer(row[3]):
+            test_file = ROOT / match["file"]
+            if not test_file.exists():
+                problems.append(f"row {number}: {match['file']} does not exist")
+            elif not re.search(rf"^\s*def {match['name']}\(", test_file.read_text(encoding="utf-8"), re.MULTILINE):
+                problems.append(f"row {number}: {match['file']} has no test {match['name']}")
+        for column, language in ((4, "en"), (5, "ko")):
+            pages = {target.partition("#")[0] or path.name for target in _LINK.findall(row[column])}
+            want = "attention.ko.md" if language == "ko" else "attention.md"
+            if pages != {want}:
+                problems.append(f"row {number}: the {language} column should link to sections of {want}, not {pages}")
+    return problems
+
+
+def test_the_notes_items_table_names_files_tests_and_sections_that_exist() -> None:
+    problems = [f"{path.name}, {problem}" for path in NOTES_ITEMS for problem in notes_items_problems(path)]
+    assert not problems, "the table of the notes' items is wrong:\n" + "\n".join(problems)
+    english, korean = (notes_items(path) for path in NOTES_ITEMS)
+    assert [row[0] for row in english] == [str(n) for n in range(1, len(english) + 1)], "number the rows 1, 2, ..."
+    assert [row[0] for row in korean] == [row[0] for row in english], "the two pages list different items"
+    for en_row, ko_row in zip(english, korean):  # twins: the same example files and tests, row by row
+        for column, what in ((2, "example"), (3, "test")):
+            en_named, ko_named = ((sorted(_TEST_NAME.findall(row[column])),
+                                   sorted(t for t in _LINK.findall(row[column]) if not t.startswith("#")))
+                                  for row in (en_row, ko_row))
+            assert en_named == ko_named, f"row {en_row[0]}: the pages' {what} cells name different files or tests"
