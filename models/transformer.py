@@ -50,12 +50,12 @@ class PositionalEncoding(nn.Module):
             rows.append(row[:d_model])
         self.table = mg.tensor(rows, device=device)  # (max_len, d_model), a constant
 
-    def forward(self, x: Tensor) -> Tensor:
-        """x: (batch, len, d_model)."""
-        if x.shape[1] > self.max_len:
-            raise ValueError(f"PositionalEncoding: a sequence of {x.shape[1]} positions is longer than "
+    def forward(self, x: Tensor, start: int = 0) -> Tensor:
+        """x: (batch, len, d_model), the positions ``start`` … ``start + len − 1``."""
+        if start + x.shape[1] > self.max_len:
+            raise ValueError(f"PositionalEncoding: a sequence of {start + x.shape[1]} positions is longer than "
                              f"max_len={self.max_len}")
-        return x + self.table[: x.shape[1]].to(dtype=x.dtype)
+        return x + self.table[start: start + x.shape[1]].to(dtype=x.dtype)
 
 
 class MultiheadAttention(nn.Module):
@@ -140,14 +140,17 @@ class TransformerDecoderLayer(nn.Module):
         self.dropout1, self.dropout2, self.dropout3 = nn.Dropout(dropout), nn.Dropout(dropout), nn.Dropout(dropout)
 
     def forward(self, y: Tensor, memory: Tensor, self_mask: Tensor | None = None,
-                memory_mask: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+                memory_mask: Tensor | None = None, past: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
         """y: (batch, tgt, d); memory: the encoder's (batch, src, d). Masks: True = attend.
 
-        Returns (y, self-attention weights (batch, heads, tgt, tgt), cross-attention weights
-        (batch, heads, tgt, src)).
+        ``past`` (batch, t, d), for decoding one token at a time: the self-attention inputs of the
+        positions before y's (what :meth:`self_attention_input` gave for them); y's positions then
+        attend to those and to themselves. Returns (y, self-attention weights (batch, heads, tgt,
+        t + tgt), cross-attention weights (batch, heads, tgt, src)).
         """
         def attend_self(h: Tensor) -> tuple[Tensor, Tensor]:
-            out, weights = self.self_attn(h, h, h, self_mask)
+            keys = h if past is None else mg.cat([past, h], axis=1)
+            out, weights = self.self_attn(h, keys, keys, self_mask)
             return self.dropout1(out), weights
 
         def attend_source(h: Tensor) -> tuple[Tensor, Tensor]:
@@ -159,6 +162,10 @@ class TransformerDecoderLayer(nn.Module):
         y, _ = _residual(y, self.norm3, lambda h: (self.dropout3(_feed_forward(self, h)), None), self.norm_first)
         return y, self_weights, cross_weights
 
+    def self_attention_input(self, y: Tensor) -> Tensor:
+        """What the self-attention reads of y: norm1(y) with ``norm_first``, else y (see :func:`_residual`)."""
+        return self.norm1(y) if self.norm_first else y
+
 
 def _embedding(vocab_size: int, d_model: int, device: str | None) -> nn.Embedding:
     """An embedding whose rows start at N(0, 1/d): times √d (as the model scales it) they are N(0, 1),
@@ -168,9 +175,10 @@ def _embedding(vocab_size: int, d_model: int, device: str | None) -> nn.Embeddin
     return embedding
 
 
-def _embed(stack: TransformerEncoder | TransformerDecoder, ids: Tensor) -> Tensor:
-    """The input of a stack: dropout(embedding(ids) · √d + PE), (batch, len, d_model)."""
-    return stack.dropout(stack.positions(stack.embedding(ids) * math.sqrt(stack.d_model)))
+def _embed(stack: TransformerEncoder | TransformerDecoder, ids: Tensor, start: int = 0) -> Tensor:
+    """The input of a stack: dropout(embedding(ids) · √d + PE), (batch, len, d_model); the ids are
+    at positions ``start`` … of their sentence."""
+    return stack.dropout(stack.positions(stack.embedding(ids) * math.sqrt(stack.d_model), start))
 
 
 def _feed_forward(layer: TransformerEncoderLayer | TransformerDecoderLayer, h: Tensor) -> Tensor:
@@ -225,10 +233,13 @@ class TransformerDecoder(nn.Module):
 
     It speaks the decoders' protocol (``forward`` for teacher forcing, ``start``/``step``/``reorder``
     for greedy and beam search), so ``Seq2Seq`` decodes it as it decodes the LSTM decoders. A step
-    has no recurrent state: the state is the prefix decoded so far, and each step runs the decoder
-    over all of it (causally masked), which is exactly what teacher forcing computed.
+    has no recurrent state: what it needs of the prefix decoded so far is, in each layer, what the
+    self-attention read at the earlier positions (the causal mask keeps every earlier position
+    from seeing a later one, so those never change). The state keeps them, and a step computes
+    the one new position, which gives exactly what teacher forcing computed for it (a test holds
+    the two equal) without running the decoder over the whole prefix again.
     The weights it reports are the last layer's cross-attention, averaged over the heads;
-    ``cross_weights`` keeps every layer's and head's, from the last forward.
+    ``cross_weights`` keeps every layer's and head's, from the last ``forward``.
     """
 
     uses_attention = True
@@ -259,13 +270,28 @@ class TransformerDecoder(nn.Module):
         return self.output(self.norm(y)), self.cross_weights[-1].mean(axis=1)
 
     def start(self, memory: Memory) -> DecoderState:
-        return {"prefix": mg.full((memory.states.shape[0], 0), PAD_ID, dtype=mg.int64, device=memory.states.device)}
+        """Nothing decoded yet: for each layer, the self-attention inputs of no positions, (batch, 0, d)."""
+        empty = mg.zeros(memory.states.shape[0], 0, self.d_model, dtype=memory.states.dtype,
+                         device=memory.states.device)
+        return {f"layer{i}": empty for i in range(len(self.layers))}
 
     def step(self, tokens: Tensor, state: DecoderState, memory: Memory) -> tuple[Tensor, DecoderState, Tensor]:
-        """The next token's logits (batch, vocab) after ``state``'s prefix and ``tokens``; weights (batch, src_len)."""
-        prefix = mg.cat([state["prefix"], tokens.reshape(-1, 1)], axis=1)
-        logits, weights = self(prefix, memory)
-        return logits[:, -1], {"prefix": prefix}, weights[:, -1]
+        """The next token's logits (batch, vocab) after the prefix in ``state`` and ``tokens``, and the
+        weights (batch, src_len).
+
+        Only the new position is computed: in layer i its self-attention reads ``state["layer{i}"]``
+        (the earlier positions' inputs) and its own, and the state grows by that one position.
+        """
+        position = state["layer0"].shape[1]
+        y = _embed(self, tokens.reshape(-1, 1), start=position)  # (batch, 1, d): the new position
+        memory_mask = memory.mask.unsqueeze(1)
+        grown = {}
+        for i, layer in enumerate(self.layers):
+            past = state[f"layer{i}"]
+            grown[f"layer{i}"] = mg.cat([past, layer.self_attention_input(y)], axis=1)
+            y, _, cross = layer(y, memory.states, None, memory_mask, past=past)
+        logits = self.output(self.norm(y))
+        return logits[:, 0], grown, cross.mean(axis=1)[:, 0]
 
     def reorder(self, state: DecoderState, rows: list[int]) -> DecoderState:
-        return {"prefix": state["prefix"][rows]}
+        return {name: inputs[rows] for name, inputs in state.items()}

@@ -118,9 +118,13 @@ def tiny_transformer() -> object:
     return build_transformer(12, 12, d_model=16, nhead=2, num_layers=2, dim_feedforward=32, dropout=0.0)
 
 
-def test_step_by_step_decoding_gives_the_teacher_forced_logits() -> None:
-    model = tiny_transformer()
-    model.eval()
+@pytest.mark.parametrize("norm_first", [True, False])
+def test_step_by_step_decoding_gives_the_teacher_forced_logits(norm_first: bool) -> None:
+    """The cached step (one new position a step) computes what teacher forcing computes for that position."""
+    mg.manual_seed(0)
+    model = build_transformer(12, 12, d_model=16, nhead=2, num_layers=2, dim_feedforward=32, dropout=0.1,
+                              norm_first=norm_first)
+    model.eval()  # dropout off
     source = mg.tensor([[4, 5, 6, EOS_ID], [7, 8, EOS_ID, PAD_ID]])
     target_in = mg.tensor([[BOS_ID, 4, 5, 6], [BOS_ID, 7, 8, 9]])
     logits, weights = model(source, target_in)
@@ -131,7 +135,11 @@ def test_step_by_step_decoding_gives_the_teacher_forced_logits() -> None:
         step_logits, state, step_weights = model.decoder.step(target_in[:, t], state, memory)
         np.testing.assert_allclose(step_logits.numpy(), logits.numpy()[:, t], rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(step_weights.numpy(), weights.numpy()[:, t], rtol=1e-5, atol=1e-6)
+        assert all(state[f"layer{i}"].shape == (2, t + 1, 16) for i in range(2))  # one more position a step
     np.testing.assert_array_equal(weights.numpy()[1, :, 3], 0.0)  # the padding of the second source
+    reordered = model.decoder.reorder(state, [1, 1, 0])
+    assert reordered["layer1"].shape == (3, 4, 16)
+    np.testing.assert_array_equal(reordered["layer1"].numpy()[2], state["layer1"].numpy()[0])
 
 
 def test_beam_of_one_is_greedy_and_the_cross_attention_of_every_layer_is_kept() -> None:
@@ -140,7 +148,9 @@ def test_beam_of_one_is_greedy_and_the_cross_attention_of_every_layer_is_kept() 
     greedy = model.greedy(source, max_len=6)
     beam = model.beam_search(source, beam_size=1, max_len=6)
     assert [g.ids for g in greedy] == [b.ids for b in beam]
-    assert len(model.decoder.cross_weights) == 2 and model.decoder.cross_weights[0].shape[1] == 2  # layers, heads
+    model(source, mg.tensor([[BOS_ID, *greedy[0].ids]]))  # teacher forcing keeps every layer's and head's
+    assert len(model.decoder.cross_weights) == 2  # layers
+    assert model.decoder.cross_weights[0].shape == (1, 2, len(greedy[0].ids) + 1, 5)  # heads, steps, source
 
 
 def test_a_tiny_transformer_learns_to_reverse_sequences() -> None:
