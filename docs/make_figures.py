@@ -22,7 +22,7 @@ from minigrad import nn
 from minigrad.backward_trace import draw_backward, trace_backward
 from minigrad.viz import Drawing, GraphvizNotFoundError, draw_graph
 from models.attention import Attention
-from models.heatmap import draw_attention
+from models.heatmap import KOREAN_AXIS_LABELS, draw_attention
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ROOT / "docs" / "figures"
@@ -100,7 +100,7 @@ def notes_heatmap_ko() -> Path:
                [0.0, 0.0, 0.1, 0.9]]
     return draw_attention(weights, ["I", "am", "a", "student"], ["Je", "suis", "étudiant"],
                           FIGURES / "notes_heatmap_ko.png", title="노트의 예시 (학습된 모델이 아님)",
-                          axis_labels=("입력", "출력", "어텐션 가중치 α"))
+                          axis_labels=KOREAN_AXIS_LABELS)
 
 
 def bottleneck_ko() -> Path:
@@ -179,7 +179,7 @@ def trained_heatmap_ko(checkpoint: Path, sentence: str, path: Path) -> Path:
         output_tokens.append("<eos>")
     return draw_attention(result.weights, tokenize(sentence, loaded.source_vocab.level) + ["<eos>"], output_tokens,
                           path, title=f"{sentence} → {loaded.target_vocab.decode(result.ids)}",
-                          axis_labels=("입력", "출력", "어텐션 가중치 α"))
+                          axis_labels=KOREAN_AXIS_LABELS)
 
 
 def main() -> None:

@@ -173,8 +173,12 @@ def main() -> None:
     args = parser.parse_args()
     if not 2 <= args.symbols <= len(SYMBOLS):
         parser.error(f"--symbols must be between 2 and {len(SYMBOLS)}, not {args.symbols}")
-    if args.bucket < 1:
-        parser.error(f"--bucket must be at least 1, not {args.bucket}")
+    if not 1 <= args.batch_size <= args.train_size:
+        parser.error(f"--batch-size {args.batch_size} and --train-size {args.train_size}: need 1 <= batch size <= "
+                     "train size")
+    for name in ("steps", "hidden", "bucket"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1, not {getattr(args, name)}")
     if not 1 <= args.shortest <= args.longest:
         parser.error(f"--shortest {args.shortest} and --longest {args.longest}: need 1 <= shortest <= longest")
     out = Path(args.out)

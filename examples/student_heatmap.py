@@ -7,6 +7,7 @@ notes' sentence and of one where the word order changes ("a red car" → "une vo
 
     python examples/student_heatmap.py                  # about a minute on a laptop CPU
     python examples/student_heatmap.py --epochs 1 --hidden 16 --out /tmp/student   # a smoke run
+    python examples/student_heatmap.py --unidirectional   # why "je" may look at "am" (docs/attention.md §6)
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import argparse
 import re
 from pathlib import Path
 
+from models import heatmap
 from models.data import Vocab, tokenize
 from models.heatmap import draw_attention
 from models.training import TrainConfig, Trainer, evaluate, load_corpus, translate
 
 SENTENCES = ("i am a student", "i see a red car", "the small dog is black")
+AXIS_LABELS = {"en": heatmap.AXIS_LABELS, "ko": heatmap.KOREAN_AXIS_LABELS}
 
 
 def main() -> None:
@@ -29,6 +32,9 @@ def main() -> None:
     parser.add_argument("--score", default="general", help="attention score (dot, general, additive, ...)")
     parser.add_argument("--out", default="examples/out/student")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--labels", choices=tuple(AXIS_LABELS), default="en", help="the heatmaps' axis labels")
+    parser.add_argument("--unidirectional", action="store_true",
+                        help="an encoder that reads left to right only: hⱼ is then the prefix up to word j")
     args = parser.parse_args()
     out = Path(args.out)
 
@@ -36,7 +42,7 @@ def main() -> None:
                          batch_size=32, lr=3e-3, score=args.score, seed=args.seed, out=str(out / "run"),
                          # a bidirectional encoder: each hⱼ then stands for word j in its context, not for
                          # the prefix read so far, so the weights line up with the words they translate
-                         bidirectional=True,
+                         bidirectional=not args.unidirectional,
                          # random batches, not batches by length: the repeated profession sentences
                          # below would fill whole batches of one length, and the heatmaps in the docs
                          # were made this way
@@ -66,7 +72,8 @@ def main() -> None:
         if len(result.weights) > len(result.ids):
             output_tokens.append("<eos>")
         path = draw_attention(result.weights, tokenize(sentence, "word") + ["<eos>"], output_tokens,
-                              out / f"heatmap_{index}.png", title=f"{sentence} → {output}")
+                              out / f"heatmap_{index}.png", title=f"{sentence} → {output}",
+                              axis_labels=AXIS_LABELS[args.labels])
         print(f"{sentence!r} → {output!r}")
         for token, row in zip(output_tokens, result.weights):
             strongest = max(range(len(row)), key=row.__getitem__)

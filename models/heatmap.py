@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 AXIS_LABELS = ("source", "output", "attention weight α")
+KOREAN_AXIS_LABELS = ("입력", "출력", "어텐션 가중치 α")  # the same, for the Korean docs
 CJK_FAMILIES = ("NanumGothic", "Noto Sans CJK KR", "Noto Sans KR", "Noto Sans CJK JP", "Source Han Sans KR",
                 "UnDotum", "Baekmuk Gulim", "WenQuanYi Zen Hei", "Droid Sans Fallback")
 
@@ -54,7 +55,7 @@ def draw_attention(weights: Sequence[Sequence[float]], source_tokens: Sequence[s
     """Save the heatmap of ``weights`` (len(output_tokens) rows × len(source_tokens) columns) as an image.
 
     ``axis_labels`` names the x axis, the y axis and the colour bar (in Korean:
-    ``("입력", "출력", "어텐션 가중치 α")``)."""
+    ``KOREAN_AXIS_LABELS``)."""
     return draw_attention_grid([[weights]], source_tokens, output_tokens, path, title, axis_labels=axis_labels)
 
 
