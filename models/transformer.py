@@ -35,27 +35,32 @@ class PositionalEncoding(nn.Module):
     """x + PE: PE(pos, 2i) = sin(pos / 10000^(2i/d)), PE(pos, 2i+1) = cos(pos / 10000^(2i/d)).
 
     Each pair of dimensions is a sine and a cosine of one frequency, from one turn per 2π positions
-    down to one per 10000·2π; a fixed table, not learned.
+    down to one per 10000·2π; a fixed table, not learned. The formula holds at every position, so
+    the table starts with ``max_len`` rows and grows (to twice the size, or to what is asked)
+    when a longer sequence comes.
     """
 
     def __init__(self, d_model: int, max_len: int = 512, device: str | None = None) -> None:
         super().__init__()
-        self.d_model, self.max_len = d_model, max_len
+        self.d_model, self.device = d_model, device
+        self.table = self._rows(max_len)  # (max_len, d_model), a constant
+
+    def _rows(self, count: int) -> Tensor:
         rows = []
-        for position in range(max_len):
+        for position in range(count):
             row = []
-            for i in range(0, d_model, 2):
-                angle = position / 10000 ** (i / d_model)
+            for i in range(0, self.d_model, 2):
+                angle = position / 10000 ** (i / self.d_model)
                 row += [math.sin(angle), math.cos(angle)]
-            rows.append(row[:d_model])
-        self.table = mg.tensor(rows, device=device)  # (max_len, d_model), a constant
+            rows.append(row[: self.d_model])
+        return mg.tensor(rows, device=self.device).reshape(count, self.d_model)
 
     def forward(self, x: Tensor, start: int = 0) -> Tensor:
         """x: (batch, len, d_model), the positions ``start`` … ``start + len − 1``."""
-        if start + x.shape[1] > self.max_len:
-            raise ValueError(f"PositionalEncoding: a sequence of {start + x.shape[1]} positions is longer than "
-                             f"max_len={self.max_len}")
-        return x + self.table[start: start + x.shape[1]].to(dtype=x.dtype)
+        end = start + x.shape[1]
+        if end > self.table.shape[0]:
+            self.table = self._rows(max(end, 2 * self.table.shape[0]))
+        return x + self.table[start:end].to(dtype=x.dtype)
 
 
 class MultiheadAttention(nn.Module):

@@ -109,8 +109,13 @@ def test_positional_encoding_is_the_papers_sines_and_cosines() -> None:
         angle = position / 10000 ** (2 * i / 6)
         np.testing.assert_allclose(table[position, 2 * i], math.sin(angle), rtol=1e-6, atol=1e-7)
         np.testing.assert_allclose(table[position, 2 * i + 1], math.cos(angle), rtol=1e-6, atol=1e-7)
-    with pytest.raises(ValueError, match="longer than max_len=50"):
-        PositionalEncoding(6, max_len=50)(mg.zeros(1, 51, 6))
+    # a longer sequence grows the table by the same formula (a user's --max-len is not bounded by it)
+    encoding = PositionalEncoding(6, max_len=50)
+    grown = encoding(mg.zeros(1, 120, 6)).numpy()[0]
+    assert encoding.table.shape == (120, 6)
+    np.testing.assert_allclose(grown[:50], table, rtol=0, atol=0)
+    np.testing.assert_allclose(grown[119, 0], math.sin(119), rtol=1e-6)
+    np.testing.assert_allclose(grown[119, 5], math.cos(119 / 10000 ** (4 / 6)), rtol=1e-6)
 
 
 def tiny_transformer() -> object:
