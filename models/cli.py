@@ -137,9 +137,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _shown(text: str) -> str:
-    """An output as the examples show it: quoted, or ∅ when it is empty."""
-    return repr(text) if text else "∅"
+def _shown(text: str, limit: int = 100) -> str:
+    """A sentence as the examples after training show it: quoted, ∅ when it is empty, and cut after
+    ``limit`` characters (saying how long it is) so that a long one stays on a readable line."""
+    if not text:
+        return "∅"
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -177,8 +182,8 @@ def _train(args: argparse.Namespace) -> int:
           + (f", chrF {test.chrf:.1f}" if test.chrf is not None else ""))
     for example in test.examples[:args.examples]:
         mark = "✓" if example["correct"] else "✗"
-        print(f"  {mark} {example['source']!r} → {_shown(example['output'])}" +
-              ("" if example["correct"] else f" (expected {example['target']!r})"))
+        print(f"  {mark} {_shown(example['source'])} → {_shown(example['output'])}" +
+              ("" if example["correct"] else f" (expected {_shown(example['target'])})"))
     print(f"checkpoints, metrics.jsonl and metrics.png are in {config.out}/")
     return 0
 
@@ -229,7 +234,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if wrong:
         print("wrong outputs:")
     for example in wrong:
-        print(f"  {example['source']!r} → {_shown(example['output'])} (expected {example['target']!r})")
+        print(f"  {_shown(example['source'])} → {_shown(example['output'])} (expected {_shown(example['target'])})")
     return 0
 
 

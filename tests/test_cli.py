@@ -123,3 +123,12 @@ def test_an_unwritable_out_folder_is_reported(tmp_path: Path) -> None:
     locked.mkdir(mode=0o500)
     result = run("train", "--data", str(data), "--epochs", "1", "--out", str(locked / "run"), "--no-progress")
     assert result.returncode == 2 and str(locked) in result.stderr
+
+
+def test_long_sentences_are_cut_in_the_examples_after_training() -> None:
+    from models.cli import _shown  # noqa: PLC0415 - how train and evaluate print a sentence
+
+    assert _shown("je suis étudiant") == "'je suis étudiant'"
+    assert _shown("") == "∅"
+    long = " ".join(["w7"] * 600)  # a user's 600-token line: one readable line, not 1,800 characters
+    assert _shown(long) == repr(long[:100]) + "… (1,799 characters)"
