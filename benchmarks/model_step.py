@@ -79,6 +79,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (minigrad.set_num_threads)")
     args = parser.parse_args()
+    for name in ("size", "batches", "rounds", "threads"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1, not {getattr(args, name)}")
     mg.set_num_threads(args.threads)
     print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f}; {args.threads} BLAS thread(s)")
 
