@@ -6,14 +6,16 @@
 The models are what ``minigrad-translate train --task TASK`` builds with no other option:
 
     lstm (fused)      the LSTM encoder and Luong decoder (dot score), hidden 256, embedding 16,
-                      the LSTMs as one op per layer from minigrad.fast (the CLI's default)
+                      the LSTMs as one op per layer from minigrad.fast (the CLI's default); on
+                      numbers and phrases their own defaults (models.training.TASK_DEFAULTS)
     lstm (composed)   the same with --lstm composed: every LSTM step recorded op by op
     transformer       --model transformer: width 64, 2 + 2 layers, 4 heads, feed-forward 256,
                       dropout 0.1
 
 A step is what the trainer does for one batch (``Trainer.train_epoch``): the loss, backward,
 clip_grad_norm_(5) and Adam's update. Every model steps through the same ``--batches`` batches
-of the task's training pairs, made as the trainer makes them (batch 128, grouped by length). The
+of the task's training pairs, made as the trainer makes them (the LSTM's batch size, grouped by
+length). The
 models take turns in rounds, the order reversed every other round, so that a change in the
 machine's load falls on all alike. The table gives the median ms per step over the rounds, the
 range, and the ratio to the first model, computed within each round (median and range); then
@@ -42,22 +44,22 @@ from minigrad import optim  # noqa: E402
 from models.data import BOS_ID  # noqa: E402
 from models.seq2seq import build_model  # noqa: E402
 from models.training import (  # noqa: E402
-    TRANSFORMER_DEFAULTS,
     Batch,
     TrainConfig,
     batches,
     decode_limit,
     load_corpus,
     make_batch,
+    run_defaults,
 )
 
 
 def configs(task: str, size: int | None) -> dict[str, TrainConfig]:
     """The three models' configs, as the CLI makes them from ``--task TASK`` (plus --lstm/--model)."""
-    base = TrainConfig(task=task, size=size)
-    transformer = {key: value for key, value in TRANSFORMER_DEFAULTS.items() if key != "epochs"}
-    return {"lstm (fused)": base, "lstm (composed)": replace(base, lstm="composed"),
-            "transformer": replace(base, model="transformer", **transformer)}
+    lstm = TrainConfig(task=task, size=size, **run_defaults({}, task)[0])
+    transformer_defaults, _ = run_defaults({"model": "transformer"}, task)
+    transformer = TrainConfig(task=task, size=size, model="transformer", **transformer_defaults)
+    return {"lstm (fused)": lstm, "lstm (composed)": replace(lstm, lstm="composed"), "transformer": transformer}
 
 
 def step(model: mg.nn.Module, optimizer: optim.Adam, batch: Batch, clip: float | None) -> float:

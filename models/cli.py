@@ -36,13 +36,13 @@ from models.report import choose_threads, data_report, evaluation_warnings
 from models.runfolder import BEST, LAST
 from models.seq2seq import LSTM_PATHS, MODELS
 from models.training import (
-    TRANSFORMER_DEFAULTS,
     TrainConfig,
     Trainer,
     check_training_data,
     evaluate,
     load_checkpoint,
     load_corpus,
+    run_defaults,
     translate,
 )
 
@@ -71,25 +71,30 @@ def _parser() -> argparse.ArgumentParser:
                        "(default: the task's own)")
     train.add_argument("--decoder", choices=DECODERS, default="luong", help="the decoder")
     train.add_argument("--score", choices=SCORES, help="attention score (default: dot for luong, additive for "
-                                                       "bahdanau)")
+                                                       "bahdanau; general on numbers and phrases)")
     train.add_argument("--input-feeding", action="store_true", help="Luong's input feeding")
-    train.add_argument("--bidirectional", action="store_true", help="a bidirectional encoder")
+    train.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None,
+                       help="a bidirectional encoder, or not (default: off; on for numbers and phrases)")
     train.add_argument("--reverse-source", action="store_true", help="feed the source backwards")
     train.add_argument("--epochs", type=positive_int,
-                       help="epochs to train (default: 3 for the LSTM, 5 for the Transformer)")
-    train.add_argument("--batch-size", type=positive_int, default=128, help="pairs per batch")
+                       help="epochs to train (default: 3 for the LSTM, 10 on phrases; 5 for the Transformer)")
+    train.add_argument("--batch-size", type=positive_int, help="pairs per batch (default: 128; 64 for numbers, "
+                       "32 for phrases)")
     train.add_argument("--model", choices=MODELS, default="lstm",
                        help="an LSTM encoder with an attention decoder, or the Transformer")
     train.add_argument("--hidden", type=positive_int, dest="hidden_size",
-                       help="LSTM size, or the Transformer's width (default: 256 for the LSTM, 64 for the Transformer)")
+                       help="LSTM size, or the Transformer's width (default: 256 for the LSTM, 128 on numbers, 64 on "
+                       "phrases; 64 for the Transformer)")
     train.add_argument("--heads", type=positive_int, default=4, help="the Transformer's attention heads")
     train.add_argument("--ff", type=positive_int, default=256, dest="ff_size",
                        help="the Transformer's feed-forward size")
-    train.add_argument("--embed", type=positive_int, default=16, dest="embed_size", help="embedding size")
+    train.add_argument("--embed", type=positive_int, dest="embed_size",
+                       help="embedding size (default: 16; 32 for numbers and phrases)")
     train.add_argument("--layers", type=positive_int, dest="num_layers",
                        help="LSTM layers, or the Transformer's layers on each side (default: 1 for the LSTM, 2)")
     train.add_argument("--dropout", type=fraction, help="dropout, in [0, 1) (default: 0 for the LSTM, 0.1)")
-    train.add_argument("--lr", type=positive_float, help="Adam's learning rate (default: 0.001 for the LSTM, 0.003)")
+    train.add_argument("--lr", type=positive_float, help="Adam's learning rate (default: 0.001 for the LSTM, 0.003 "
+                       "on numbers and phrases and for the Transformer)")
     train.add_argument("--clip", type=clip_norm, default=5.0, help="gradient-norm clipping bound, or 'off'")
     train.add_argument("--label-smoothing", type=fraction, default=0.0, help="label smoothing ε, in [0, 1)")
     train.add_argument("--warmup", type=non_negative_int,
@@ -147,13 +152,26 @@ def _shown(text: str, limit: int = 100) -> str:
     return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
+def _as_flags(options: dict) -> str:
+    """``{"hidden_size": 128, "bidirectional": True}`` as the command line says it: ``--hidden 128 --bidirectional``."""
+    renamed = {"hidden_size": "hidden", "embed_size": "embed", "num_layers": "layers", "ff_size": "ff"}
+    flags = []
+    for name, value in options.items():
+        flag = "--" + renamed.get(name, name).replace("_", "-")
+        flags.append(flag if value is True else f"{flag} {value:g}" if isinstance(value, float) else f"{flag} {value}")
+    return " ".join(flags)
+
+
 def _train(args: argparse.Namespace) -> int:
     names = {f.name for f in fields(TrainConfig)}
     options = {k: v for k, v in vars(args).items() if k in names and v is not None}
-    if options.get("model") == "transformer":  # its own defaults where the LSTM's would not do
-        options = {**TRANSFORMER_DEFAULTS, **options}
+    task = None if args.data else (args.task or "dates")
+    applied, whose = run_defaults(options, task)  # the Transformer's, or a built-in task's, where not given
+    if applied:
+        print(f"options not given, {whose} defaults (docs/cli.md): {_as_flags(applied)}")
+    options = {**applied, **options}
     options["clip"] = args.clip  # None: no clipping
-    options["task"] = None if args.data else (args.task or "dates")
+    options["task"] = task
     options["out"] = args.out or f"runs/{Path(args.data).stem if args.data else options['task']}"
     if args.data:
         options["data"] = str(Path(args.data).resolve())  # so that evaluate finds it from anywhere
