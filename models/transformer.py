@@ -85,10 +85,21 @@ class MultiheadAttention(nn.Module):
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor,
                 mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        w_q, w_k, w_v = self.in_proj_weight.split(self.embed_dim, axis=0)
-        b_q, b_k, b_v = self.in_proj_bias.split(self.embed_dim, axis=0)
-        context, weights = multi_head_attention(query @ w_q.T + b_q, key @ w_k.T + b_k, value @ w_v.T + b_v,
-                                                self.num_heads, mask, self.dropout)
+        return self.attend(query, *self.keys_values(key, value), mask)
+
+    def keys_values(self, key: Tensor, value: Tensor) -> tuple[Tensor, Tensor]:
+        """K = key W_Kᵀ + b_K and V = value W_Vᵀ + b_V, each (batch, src, E): what the queries read."""
+        _, w_k, w_v = self.in_proj_weight.split(self.embed_dim, axis=0)
+        _, b_k, b_v = self.in_proj_bias.split(self.embed_dim, axis=0)
+        return key @ w_k.T + b_k, value @ w_v.T + b_v
+
+    def attend(self, query: Tensor, keys: Tensor, values: Tensor,
+               mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Q = query W_Qᵀ + b_Q against K and V from :meth:`keys_values`; the output and every head's weights."""
+        w_q = self.in_proj_weight[: self.embed_dim]
+        b_q = self.in_proj_bias[: self.embed_dim]
+        context, weights = multi_head_attention(query @ w_q.T + b_q, keys, values, self.num_heads, mask,
+                                                self.dropout)
         return self.out_proj(context), weights
 
     def extra_repr(self) -> str:
@@ -145,21 +156,29 @@ class TransformerDecoderLayer(nn.Module):
         self.dropout1, self.dropout2, self.dropout3 = nn.Dropout(dropout), nn.Dropout(dropout), nn.Dropout(dropout)
 
     def forward(self, y: Tensor, memory: Tensor, self_mask: Tensor | None = None,
-                memory_mask: Tensor | None = None, past: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+                memory_mask: Tensor | None = None,
+                cache: dict[str, Tensor] | None = None) -> tuple[Tensor, Tensor, Tensor]:
         """y: (batch, tgt, d); memory: the encoder's (batch, src, d). Masks: True = attend.
 
-        ``past`` (batch, t, d), for decoding one token at a time: the self-attention inputs of the
-        positions before y's (what :meth:`self_attention_input` gave for them); y's positions then
-        attend to those and to themselves. Returns (y, self-attention weights (batch, heads, tgt,
-        t + tgt), cross-attention weights (batch, heads, tgt, src)).
+        ``cache``, for decoding one token at a time (:meth:`start_cache`): the projected keys and
+        values of the positions before y's (``self_k``, ``self_v``) and of the source (``memory_k``,
+        ``memory_v``). y's positions then attend to the earlier ones and to themselves, and the
+        layer writes ``self_k``/``self_v`` back, grown by y's. Returns (y, self-attention weights
+        (batch, heads, tgt, earlier + tgt), cross-attention weights (batch, heads, tgt, src)).
         """
         def attend_self(h: Tensor) -> tuple[Tensor, Tensor]:
-            keys = h if past is None else mg.cat([past, h], axis=1)
-            out, weights = self.self_attn(h, keys, keys, self_mask)
+            keys, values = self.self_attn.keys_values(h, h)
+            if cache is not None:
+                keys = cache["self_k"] = mg.cat([cache["self_k"], keys], axis=1)
+                values = cache["self_v"] = mg.cat([cache["self_v"], values], axis=1)
+            out, weights = self.self_attn.attend(h, keys, values, self_mask)
             return self.dropout1(out), weights
 
         def attend_source(h: Tensor) -> tuple[Tensor, Tensor]:
-            out, weights = self.multihead_attn(h, memory, memory, memory_mask)
+            if cache is None:
+                out, weights = self.multihead_attn(h, memory, memory, memory_mask)
+            else:
+                out, weights = self.multihead_attn.attend(h, cache["memory_k"], cache["memory_v"], memory_mask)
             return self.dropout2(out), weights
 
         y, self_weights = _residual(y, self.norm1, attend_self, self.norm_first)
@@ -167,9 +186,11 @@ class TransformerDecoderLayer(nn.Module):
         y, _ = _residual(y, self.norm3, lambda h: (self.dropout3(_feed_forward(self, h)), None), self.norm_first)
         return y, self_weights, cross_weights
 
-    def self_attention_input(self, y: Tensor) -> Tensor:
-        """What the self-attention reads of y: norm1(y) with ``norm_first``, else y (see :func:`_residual`)."""
-        return self.norm1(y) if self.norm_first else y
+    def start_cache(self, memory: Tensor) -> dict[str, Tensor]:
+        """Before the first token: no earlier positions, and the source's keys and values, projected once."""
+        memory_k, memory_v = self.multihead_attn.keys_values(memory, memory)
+        empty = memory_k[:, :0]  # (batch, 0, d)
+        return {"self_k": empty, "self_v": empty, "memory_k": memory_k, "memory_v": memory_v}
 
 
 def _embedding(vocab_size: int, d_model: int, device: str | None) -> nn.Embedding:
@@ -238,11 +259,12 @@ class TransformerDecoder(nn.Module):
 
     It speaks the decoders' protocol (``forward`` for teacher forcing, ``start``/``step``/``reorder``
     for greedy and beam search), so ``Seq2Seq`` decodes it as it decodes the LSTM decoders. A step
-    has no recurrent state: what it needs of the prefix decoded so far is, in each layer, what the
-    self-attention read at the earlier positions (the causal mask keeps every earlier position
-    from seeing a later one, so those never change). The state keeps them, and a step computes
-    the one new position, which gives exactly what teacher forcing computed for it (a test holds
-    the two equal) without running the decoder over the whole prefix again.
+    has no recurrent state: what it needs of the prefix decoded so far is, in each layer, the keys
+    and values of the earlier positions (the causal mask keeps every earlier position from seeing
+    a later one, so those never change), and the source's keys and values, projected once. The
+    state keeps them, and a step computes the one new position, which gives exactly what teacher
+    forcing computed for it (a test holds the two equal) without running the decoder over the
+    whole prefix again.
     The weights it reports are the last layer's cross-attention, averaged over the heads;
     ``cross_weights`` keeps every layer's and head's, from the last ``forward``.
     """
@@ -275,26 +297,25 @@ class TransformerDecoder(nn.Module):
         return self.output(self.norm(y)), self.cross_weights[-1].mean(axis=1)
 
     def start(self, memory: Memory) -> DecoderState:
-        """Nothing decoded yet: for each layer, the self-attention inputs of no positions, (batch, 0, d)."""
-        empty = mg.zeros(memory.states.shape[0], 0, self.d_model, dtype=memory.states.dtype,
-                         device=memory.states.device)
-        return {f"layer{i}": empty for i in range(len(self.layers))}
+        """Nothing decoded yet: each layer's cache (:meth:`TransformerDecoderLayer.start_cache`), as ``layerI.NAME``."""
+        return {f"layer{i}.{name}": tensor for i, layer in enumerate(self.layers)
+                for name, tensor in layer.start_cache(memory.states).items()}
 
     def step(self, tokens: Tensor, state: DecoderState, memory: Memory) -> tuple[Tensor, DecoderState, Tensor]:
         """The next token's logits (batch, vocab) after the prefix in ``state`` and ``tokens``, and the
         weights (batch, src_len).
 
-        Only the new position is computed: in layer i its self-attention reads ``state["layer{i}"]``
-        (the earlier positions' inputs) and its own, and the state grows by that one position.
+        Only the new position is computed: layer i's self-attention reads the earlier positions'
+        keys and values from ``state`` and its own, and the state grows by that one position.
         """
-        position = state["layer0"].shape[1]
+        position = state["layer0.self_k"].shape[1]
         y = _embed(self, tokens.reshape(-1, 1), start=position)  # (batch, 1, d): the new position
         memory_mask = memory.mask.unsqueeze(1)
         grown = {}
         for i, layer in enumerate(self.layers):
-            past = state[f"layer{i}"]
-            grown[f"layer{i}"] = mg.cat([past, layer.self_attention_input(y)], axis=1)
-            y, _, cross = layer(y, memory.states, None, memory_mask, past=past)
+            cache = {name: state[f"layer{i}.{name}"] for name in ("self_k", "self_v", "memory_k", "memory_v")}
+            y, _, cross = layer(y, memory.states, None, memory_mask, cache=cache)  # writes self_k, self_v back
+            grown.update({f"layer{i}.{name}": tensor for name, tensor in cache.items()})
         logits = self.output(self.norm(y))
         return logits[:, 0], grown, cross.mean(axis=1)[:, 0]
 

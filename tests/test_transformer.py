@@ -140,11 +140,12 @@ def test_step_by_step_decoding_gives_the_teacher_forced_logits(norm_first: bool)
         step_logits, state, step_weights = model.decoder.step(target_in[:, t], state, memory)
         np.testing.assert_allclose(step_logits.numpy(), logits.numpy()[:, t], rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(step_weights.numpy(), weights.numpy()[:, t], rtol=1e-5, atol=1e-6)
-        assert all(state[f"layer{i}"].shape == (2, t + 1, 16) for i in range(2))  # one more position a step
+        assert all(state[f"layer{i}.self_k"].shape == (2, t + 1, 16) for i in range(2))  # one more position a step
+        assert state["layer1.memory_v"].shape == (2, 4, 16)  # the source's, projected once
     np.testing.assert_array_equal(weights.numpy()[1, :, 3], 0.0)  # the padding of the second source
     reordered = model.decoder.reorder(state, [1, 1, 0])
-    assert reordered["layer1"].shape == (3, 4, 16)
-    np.testing.assert_array_equal(reordered["layer1"].numpy()[2], state["layer1"].numpy()[0])
+    assert reordered["layer1.self_v"].shape == (3, 4, 16)
+    np.testing.assert_array_equal(reordered["layer1.self_v"].numpy()[2], state["layer1.self_v"].numpy()[0])
 
 
 def test_beam_of_one_is_greedy_and_the_cross_attention_of_every_layer_is_kept() -> None:
