@@ -23,7 +23,8 @@ the same for greedy decoding of one batch of 128 validation sources, as the trai
 decodes them after every epoch: ``Seq2Seq.greedy``'s encode and decoder steps, run for the task's
 whole decoding limit (the models are untrained, and stopping at <eos> would time outputs of
 different lengths). The LSTM decoder takes one step on its state per token; the Transformer's
-runs over the whole prefix decoded so far (no cache), so its cost grows with each token.
+computes the new position, whose self-attention reads the earlier positions' keys and values
+from its state, so its cost grows with each token.
 The machine may be shared: the 1-minute load average is printed before and after.
 """
 

@@ -7,10 +7,14 @@ every gradient, on cpu and strict); here, the buffer pool it takes its big array
 import numpy as np
 
 from minigrad import backend
+from minigrad.fast import buffers
 from minigrad.fast.buffers import empty
 
 
-def test_big_host_arrays_reuse_memory_only_when_nobody_holds_it():
+def test_big_host_arrays_reuse_memory_only_when_nobody_holds_it(monkeypatch):
+    # a pool of its own: free buffers that earlier tests left would be handed out first (the oldest
+    # that fits), and the one this test frees would not be the one it gets back
+    monkeypatch.setattr(buffers, "_pool", [])
     first = empty(np, (512, 1024), np.float32)  # 2 MiB
     owner = id(first.base)  # the buffer itself: holding it would keep it in use
     first[...] = 7.0
