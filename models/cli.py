@@ -69,10 +69,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="the most tokens a side may have; longer pairs are refused (or skipped)")
     train.add_argument("--size", type=positive_int, help="how many pairs a built-in task generates "
                        "(default: the task's own)")
-    train.add_argument("--decoder", choices=DECODERS, default="luong", help="the decoder")
+    train.add_argument("--decoder", choices=DECODERS, help="the LSTM model's decoder (default: luong)")
     train.add_argument("--score", choices=SCORES, help="attention score (default: dot for luong, additive for "
                                                        "bahdanau; general on numbers and phrases)")
-    train.add_argument("--input-feeding", action="store_true", help="Luong's input feeding")
+    train.add_argument("--input-feeding", action="store_true", default=None,
+                       help="Luong's input feeding (default: off)")
     train.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None,
                        help="a bidirectional encoder, or not (default: off; on for numbers and phrases)")
     train.add_argument("--reverse-source", action="store_true", help="feed the source backwards")
@@ -85,9 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--hidden", type=positive_int, dest="hidden_size",
                        help="LSTM size, or the Transformer's width (default: 256 for the LSTM, 128 on numbers, 64 on "
                        "phrases; 64 for the Transformer)")
-    train.add_argument("--heads", type=positive_int, default=4, help="the Transformer's attention heads")
-    train.add_argument("--ff", type=positive_int, default=256, dest="ff_size",
-                       help="the Transformer's feed-forward size")
+    train.add_argument("--heads", type=positive_int, help="the Transformer's attention heads (default: 4)")
+    train.add_argument("--ff", type=positive_int, dest="ff_size", help="the Transformer's feed-forward size "
+                       "(default: 256)")
     train.add_argument("--embed", type=positive_int, dest="embed_size",
                        help="embedding size (default: 16; 32 for numbers and phrases)")
     train.add_argument("--layers", type=positive_int, dest="num_layers",
@@ -111,8 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--examples", type=non_negative_int, default=5, help="test translations to print at the end")
     train.add_argument("--no-bucket", dest="bucket", action="store_false", default=None,
                        help="batch random sentences together, not sentences of about one length (default: off)")
-    train.add_argument("--join", choices=JOINS, default="concat",
-                       help="how the Luong decoder combines context and state: [c; s] or c + s")
+    train.add_argument("--join", choices=JOINS,
+                       help="how the Luong decoder combines context and state: [c; s] or c + s (default: concat)")
     train.add_argument("--lstm", choices=LSTM_PATHS, help="run the LSTMs composed from the basic ops (what a learner "
                        "reads and draws) or fused into one op per layer (minigrad.fast: the same numbers, faster) "
                        "(default: fused)")
@@ -162,9 +163,40 @@ def _as_flags(options: dict) -> str:
     return " ".join(flags)
 
 
+# Options that only one model, or one decoder, has: given to another, they would be ignored in silence.
+LSTM_ONLY = {"decoder": "--decoder", "score": "--score", "input_feeding": "--input-feeding",
+             "bidirectional": "--bidirectional", "join": "--join", "lstm": "--lstm", "embed_size": "--embed"}
+TRANSFORMER_ONLY = {"heads": "--heads", "ff_size": "--ff"}
+LUONG_ONLY = {"input_feeding": "--input-feeding", "join": "--join"}
+
+
+def check_combination(options: dict) -> None:
+    """Refuse an option that the chosen model or decoder does not have (``options``: only those given)."""
+    def flag(name: str, table: dict[str, str]) -> str:
+        return "--no-bidirectional" if name == "bidirectional" and options[name] is False else table[name]
+
+    if options.get("model") == "transformer":
+        for name in LSTM_ONLY:
+            if name in options:
+                raise DataError(f"{flag(name, LSTM_ONLY)} is an option of the LSTM model, not of the Transformer "
+                                "(--model transformer)" + ("; its embeddings are --hidden wide"
+                                                           if name == "embed_size" else ""))
+        return
+    for name in TRANSFORMER_ONLY:
+        if name in options:
+            raise DataError(f"{TRANSFORMER_ONLY[name]} is an option of the Transformer; add --model transformer")
+    decoder = options.get("decoder", "luong")
+    for name in LUONG_ONLY:
+        if name in options and options[name] is not False and decoder != "luong":
+            raise DataError(f"{LUONG_ONLY[name]} is an option of the Luong decoder, not of --decoder {decoder}")
+    if "score" in options and decoder == "plain":
+        raise DataError("--score is an option of the attention decoders; --decoder plain has no attention")
+
+
 def _train(args: argparse.Namespace) -> int:
     names = {f.name for f in fields(TrainConfig)}
     options = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    check_combination(options)
     task = None if args.data else (args.task or "dates")
     applied, whose = run_defaults(options, task)  # the Transformer's, or a built-in task's, where not given
     if applied:

@@ -210,3 +210,35 @@ def test_a_built_in_task_takes_its_own_defaults_where_no_option_is_given(tmp_pat
     data.write_text("".join(f"{source}\t{target}\n" for source, target in PAIRS), encoding="utf-8")
     printed, config = trained("--data", str(data))  # a user's data too
     assert "options not given" not in printed and config.bidirectional is False
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--model", "transformer", "--decoder", "plain"],
+     "--decoder is an option of the LSTM model, not of the Transformer (--model transformer)"),
+    (["--model", "transformer", "--no-bidirectional"], "--no-bidirectional is an option of the LSTM model"),
+    (["--model", "transformer", "--embed", "8"], "its embeddings are --hidden wide"),
+    (["--model", "transformer", "--lstm", "composed"], "--lstm is an option of the LSTM model"),
+    (["--heads", "2"], "--heads is an option of the Transformer; add --model transformer"),
+    (["--ff", "64"], "--ff is an option of the Transformer"),
+    (["--decoder", "bahdanau", "--input-feeding"], "--input-feeding is an option of the Luong decoder, not of "
+                                                   "--decoder bahdanau"),
+    (["--decoder", "plain", "--join", "add"], "--join is an option of the Luong decoder, not of --decoder plain"),
+    (["--decoder", "plain", "--score", "dot"], "--score is an option of the attention decoders"),
+])
+def test_an_option_the_model_does_not_have_is_refused_not_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture, options: list[str],
+                                                                 message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, err = main_in_process(capsys, "train", "--task", "phrases", *options, "--out", str(tmp_path / "run"))
+    assert status == 2 and out == "" and len(err.splitlines()) == 1 and message in err, err
+    assert list(tmp_path.iterdir()) == []  # nothing read, nothing made
+
+
+def test_the_options_each_model_and_decoder_has_still_train() -> None:
+    from models.cli import check_combination  # noqa: PLC0415
+
+    for given in ({"model": "transformer", "heads": 2, "ff_size": 32, "reverse_source": True},
+                  {"decoder": "bahdanau", "score": "dot", "bidirectional": True},
+                  {"decoder": "luong", "input_feeding": True, "join": "add", "lstm": "composed", "embed_size": 8},
+                  {"decoder": "plain", "bidirectional": False}):
+        check_combination(given)  # no error
