@@ -11,9 +11,9 @@ from typing import Any
 
 from minigrad.backend import Device
 from minigrad.creation import zeros
-from minigrad.functional import concat, dropout, split, stack, unbind, where
+from minigrad.functional import split, stack, unbind, where
 from minigrad.nn.module import Module
-from minigrad.nn.rnn import LSTM, recurrent_parameters
+from minigrad.nn.rnn import LSTM, StackedRecurrent, recurrent_parameters
 from minigrad.tensor import Tensor
 
 
@@ -72,7 +72,7 @@ class GRUCell(Module):
         return f"{self.input_size}, {self.hidden_size}{bias}"
 
 
-class GRU(Module):
+class GRU(StackedRecurrent):
     """A (stacked, optionally bidirectional) GRU over whole sequences; see :class:`GRUCell`.
 
     As torch's: input (seq, batch, input_size), or (batch, seq, input_size) with
@@ -81,34 +81,18 @@ class GRU(Module):
     carried over at padded steps, and the outputs there are zero.
     """
 
+    name, gates = "GRU", 3
+
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  device: str | Device | None = None, dtype: Any = None) -> None:
-        super().__init__()
-        if num_layers < 1:
-            raise ValueError(f"GRU: num_layers must be at least 1, not {num_layers}")
-        if not 0 <= dropout <= 1:
-            raise ValueError(f"GRU: dropout must be a probability in [0, 1], not {dropout}")
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
-        self.num_directions = 2 if bidirectional else 1
-        for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
-            for suffix in self._suffixes(layer):
-                recurrent_parameters(self, 3, layer_input, hidden_size, bias, device, dtype, suffix)
-
-    def _suffixes(self, layer: int) -> list[str]:
-        return [f"_l{layer}", f"_l{layer}_reverse"][: self.num_directions]
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
+                         dtype)
 
     def forward(self, x: Tensor, h_0: Tensor | None = None, mask: Any = None,
                 lengths: Any = None) -> tuple[Tensor, Tensor]:
         """outputs (seq, batch, D·H) (batch first if so built) and h_n (num_layers·D, batch, H)."""
-        layout = "(batch, seq, input_size)" if self.batch_first else "(seq, batch, input_size)"
-        if x.ndim != 3 or x.shape[2] != self.input_size:
-            raise ValueError(f"GRU: expected input of shape {layout.replace('input_size', str(self.input_size))}, "
-                             f"got {x.shape}")
-        if self.batch_first:
-            x = x.swapaxes(0, 1)  # time-major inside
+        x = self._time_major(x)
         steps, batch = x.shape[0], x.shape[1]
         padding = LSTM._padding_mask(mask, lengths, batch, steps, x.device)
         expected = (self.num_layers * self.num_directions, batch, self.hidden_size)
@@ -117,23 +101,12 @@ class GRU(Module):
         elif h_0.shape != expected:
             raise ValueError(f"GRU: expected h_0 of shape (num_layers·directions, batch, hidden) = {expected}, "
                              f"got {h_0.shape}")
-        finals = []
-        for layer in range(self.num_layers):
-            if layer > 0:
-                x = dropout(x, self.dropout, self.training)
-            outputs = []
-            for direction, suffix in enumerate(self._suffixes(layer)):
-                k = layer * self.num_directions + direction
-                out, h = self._run_direction(x, suffix, h_0[k], padding, reverse=direction == 1)
-                outputs.append(out)
-                finals.append(h)
-            x = outputs[0] if len(outputs) == 1 else concat(outputs, axis=-1)
-        if self.batch_first:
-            x = x.swapaxes(0, 1)
+        x, finals = self._run_layers(x, lambda k: h_0[k], padding)
         return x, stack(finals)
 
     def _run_direction(self, x: Tensor, suffix: str, h: Tensor, padding: Tensor | None,
                        reverse: bool) -> tuple[Tensor, Tensor]:
+        """One layer, one direction, over time-major x (seq, batch, in): outputs (seq, batch, H), final h."""
         weight_ih, weight_hh = getattr(self, f"weight_ih{suffix}"), getattr(self, f"weight_hh{suffix}")
         bias_ih = getattr(self, f"bias_ih{suffix}") if self.bias else None
         bias_hh = getattr(self, f"bias_hh{suffix}") if self.bias else None
@@ -155,10 +128,3 @@ class GRU(Module):
         if reverse:
             outputs.reverse()
         return stack(outputs), h
-
-    def extra_repr(self) -> str:
-        options = [f"{self.input_size}, {self.hidden_size}"]
-        defaults = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0, "bidirectional": False}
-        options += [f"{name}={getattr(self, name)}" for name, default in defaults.items()
-                    if getattr(self, name) != default]
-        return ", ".join(options)

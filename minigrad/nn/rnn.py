@@ -94,7 +94,73 @@ class LSTMCell(Module):
         return f"{self.input_size}, {self.hidden_size}{bias}"
 
 
-class LSTM(Module):
+class StackedRecurrent(Module):
+    """What :class:`LSTM` and :class:`~minigrad.nn.GRU` share: the stack of layers and directions.
+
+    A subclass names its cell (``name``) and gate count (``gates``) and runs one layer in one
+    direction (``_run_direction(x, suffix, state, padding, reverse) -> (outputs, final state)``);
+    this class builds the parameters, checks the input, feeds each layer the one below (dropout
+    between them) and concatenates the directions.
+    """
+
+    name, gates = "", 0
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int, bias: bool, batch_first: bool,
+                 dropout: float, bidirectional: bool, device: str | Device | None, dtype: Any) -> None:
+        super().__init__()
+        if num_layers < 1:
+            raise ValueError(f"{self.name}: num_layers must be at least 1, not {num_layers}")
+        if not 0 <= dropout <= 1:
+            raise ValueError(f"{self.name}: dropout must be a probability in [0, 1], not {dropout}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
+        self.num_directions = 2 if bidirectional else 1
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
+            for suffix in self._suffixes(layer):
+                recurrent_parameters(self, self.gates, layer_input, hidden_size, bias, device, dtype, suffix)
+
+    def _suffixes(self, layer: int) -> list[str]:
+        return [f"_l{layer}", f"_l{layer}_reverse"][: self.num_directions]
+
+    def _time_major(self, x: Tensor) -> Tensor:
+        """x checked, and as (seq, batch, input_size): x[t] is one step."""
+        layout = "(batch, seq, input_size)" if self.batch_first else "(seq, batch, input_size)"
+        if x.ndim != 3 or x.shape[2] != self.input_size:
+            expected = layout.replace("input_size", str(self.input_size))
+            raise ValueError(f"{self.name}: expected input of shape {expected}, got {x.shape}")
+        return x.swapaxes(0, 1) if self.batch_first else x
+
+    def _run_layers(self, x: Tensor, initial: Any, padding: Tensor | None) -> tuple[Tensor, list[Any]]:
+        """Every layer over time-major x, each direction from ``initial(k)`` (k = layer·D + direction):
+        the last layer's outputs (batch first if so built) and each layer's and direction's final state."""
+        finals = []
+        for layer in range(self.num_layers):
+            if layer > 0:
+                x = dropout(x, self.dropout, self.training)
+            outputs = []
+            for direction, suffix in enumerate(self._suffixes(layer)):
+                k = layer * self.num_directions + direction
+                out, final = self._run_direction(x, suffix, initial(k), padding, reverse=direction == 1)
+                outputs.append(out)
+                finals.append(final)
+            x = outputs[0] if len(outputs) == 1 else concat(outputs, axis=-1)  # (seq, batch, D·H)
+        return (x.swapaxes(0, 1) if self.batch_first else x), finals
+
+    def _run_direction(self, x: Tensor, suffix: str, state: Any, padding: Tensor | None,
+                       reverse: bool) -> tuple[Tensor, Any]:
+        raise NotImplementedError
+
+    def extra_repr(self) -> str:
+        options = [f"{self.input_size}, {self.hidden_size}"]
+        defaults = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0, "bidirectional": False,
+                    "fused": False}
+        options += [f"{name}={getattr(self, name)}" for name, default in defaults.items()
+                    if getattr(self, name, default) != default]
+        return ", ".join(options)
+
+
+class LSTM(StackedRecurrent):
     """A (stacked, optionally bidirectional) LSTM over whole sequences; see :class:`LSTMCell`.
 
     For each layer and direction, the whole input sequence is projected with one matmul,
@@ -118,25 +184,14 @@ class LSTM(Module):
     (docs/performance.md says how much).
     """
 
+    name, gates = "LSTM", 4
+
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  device: str | Device | None = None, dtype: Any = None, fused: bool = False) -> None:
-        super().__init__()
-        if num_layers < 1:
-            raise ValueError(f"LSTM: num_layers must be at least 1, not {num_layers}")
-        if not 0 <= dropout <= 1:
-            raise ValueError(f"LSTM: dropout must be a probability in [0, 1], not {dropout}")
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
-        self.num_directions = 2 if bidirectional else 1
         self.fused = fused
-        for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
-            for suffix in self._suffixes(layer):
-                recurrent_parameters(self, 4, layer_input, hidden_size, bias, device, dtype, suffix)
-
-    def _suffixes(self, layer: int) -> list[str]:
-        return [f"_l{layer}", f"_l{layer}_reverse"][: self.num_directions]
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
+                         dtype)
 
     def forward(self, x: Tensor, state: State | None = None, mask: Any = None,
                 lengths: Any = None) -> tuple[Tensor, State]:
@@ -146,35 +201,17 @@ class LSTM(Module):
         h_n and c_n are (num_layers·D, batch, H), D = 2 if bidirectional else 1. ``state`` is
         an initial (h_0, c_0) of that same shape (zeros if None).
         """
-        layout = "(batch, seq, input_size)" if self.batch_first else "(seq, batch, input_size)"
-        if x.ndim != 3 or x.shape[2] != self.input_size:
-            expected = layout.replace("input_size", str(self.input_size))
-            raise ValueError(f"LSTM: expected input of shape {expected}, got {x.shape}")
-        if self.batch_first:
-            x = x.swapaxes(0, 1)  # time-major inside: x[t] is one step, (batch, input_size)
+        x = self._time_major(x)  # x[t] is one step, (batch, input_size)
         steps, batch = x.shape[0], x.shape[1]
         padding = self._padding_mask(mask, lengths, batch, steps, x.device)  # (batch, seq) or None
         h_0, c_0 = self._initial_state(state, batch, x)
+        x, finals = self._run_layers(x, lambda k: (h_0[k], c_0[k]), padding)
+        return x, (stack([h for h, _ in finals]), stack([c for _, c in finals]))
 
-        finals_h, finals_c = [], []
-        for layer in range(self.num_layers):
-            if layer > 0:
-                x = dropout(x, self.dropout, self.training)
-            outputs = []
-            for direction, suffix in enumerate(self._suffixes(layer)):
-                k = layer * self.num_directions + direction
-                out, (h, c) = self._run_direction(x, suffix, h_0[k], c_0[k], padding, reverse=direction == 1)
-                outputs.append(out)
-                finals_h.append(h)
-                finals_c.append(c)
-            x = outputs[0] if len(outputs) == 1 else concat(outputs, axis=-1)  # (seq, batch, D·H)
-        if self.batch_first:
-            x = x.swapaxes(0, 1)
-        return x, (stack(finals_h), stack(finals_c))
-
-    def _run_direction(self, x: Tensor, suffix: str, h: Tensor, c: Tensor,
-                       padding: Tensor | None, reverse: bool) -> tuple[Tensor, State]:
+    def _run_direction(self, x: Tensor, suffix: str, state: State, padding: Tensor | None,
+                       reverse: bool) -> tuple[Tensor, State]:
         """One layer, one direction, over time-major x (seq, batch, in): outputs (seq, batch, H)."""
+        h, c = state
         weight_ih, weight_hh = getattr(self, f"weight_ih{suffix}"), getattr(self, f"weight_hh{suffix}")
         bias = getattr(self, f"bias_ih{suffix}") + getattr(self, f"bias_hh{suffix}") if self.bias else None
         steps, batch = x.shape[0], x.shape[1]
@@ -246,11 +283,3 @@ class LSTM(Module):
                 f"got {mask.shape} of {mask.dtype}"
             )
         return None if mask.all().item() else mask
-
-    def extra_repr(self) -> str:
-        options = [f"{self.input_size}, {self.hidden_size}"]
-        defaults = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0, "bidirectional": False,
-                    "fused": False}
-        options += [f"{name}={getattr(self, name)}" for name, default in defaults.items()
-                    if getattr(self, name) != default]
-        return ", ".join(options)
