@@ -271,6 +271,9 @@ def hostile_files(best: bytes, last: bytes, bomb_mb: int = 1024) -> Iterator[tup
         "rng pos 1000": setter("state", "rng", "pos", value=1000),
         "rng has_gauss 2": setter("state", "rng", "has_gauss", value=2),
         "rng a list": setter("state", "rng", value=[1, 2]),
+        "rng keys all zero": lambda m: m["state"]["rng"].update(keys=[0] * 624),
+        "optimizer betas (1.5, 2.0)": lambda m: m["state"]["optimizer"]["param_groups"][0].update(
+            betas={"__tuple__": [1.5, 2.0]}),
         "no optimizer": deleter("state", "optimizer"),
         "optimizer a list": setter("state", "optimizer", value=[]),
         "optimizer param_groups empty": setter("state", "optimizer", "param_groups", value=[]),

@@ -9,6 +9,7 @@ never stops another thread's training step from recording its graph.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -79,6 +80,37 @@ class enable_grad(no_grad):  # noqa: N801 - PyTorch's name
 
 
 def _decorate(function: Callable, mode: bool) -> Callable:
+    """Run ``function`` with grad mode ``mode``, putting back the caller's mode afterwards.
+
+    A generator function runs a little at each ``next``: as in PyTorch, the mode is set for each
+    resumption and the caller's put back at each ``yield``, so the caller's code between two
+    items records (or not) as it would without the decorator.
+    """
+    if inspect.isgeneratorfunction(function):
+
+        @functools.wraps(function)
+        def generator_with_mode(*args: Any, **kwargs: Any) -> Any:
+            generator = function(*args, **kwargs)
+            resume: Callable = generator.send
+            value: Any = None
+            while True:
+                previous, _mode.enabled = _mode.enabled, mode
+                try:
+                    item = resume(value)
+                except StopIteration as stop:
+                    return stop.value
+                finally:
+                    _mode.enabled = previous
+                try:
+                    value, resume = (yield item), generator.send
+                except GeneratorExit:
+                    generator.close()
+                    raise
+                except BaseException as error:  # thrown in by the caller: the generator gets it
+                    value, resume = error, generator.throw
+
+        return generator_with_mode
+
     @functools.wraps(function)
     def with_mode(*args: Any, **kwargs: Any) -> Any:
         previous, _mode.enabled = _mode.enabled, mode

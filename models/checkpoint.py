@@ -170,6 +170,10 @@ def _check_vocab(vocab: Any, what: str) -> int:
 
 def _check_shapes(checkpoint: serialization.Checkpoint, weights: dict[str, Any], config: dict[str, Any],
                   vocab_sizes: list[int]) -> None:
+    """Every weight the config's model would allocate is in the file with that shape, and nothing else is.
+
+    The model is never built to find out: :func:`expected_shapes` builds it small.
+    """
     shapes = {}
     for name, reference in weights.items():
         target = reference.get("__tensor__") if isinstance(reference, dict) and len(reference) == 1 else None
@@ -179,42 +183,70 @@ def _check_shapes(checkpoint: serialization.Checkpoint, weights: dict[str, Any],
         if tensor.dtype.kind != "f":
             raise ProblemError(f"has a model weight {name!r} of dtype {tensor.dtype}, not floating point")
         shapes[name] = tuple(tensor.shape)
-    embed, hidden = config.get("embed_size", 16), config.get("hidden_size", 256)
-    layers, both = config.get("num_layers", 1), config.get("bidirectional", False)
-    if config.get("model", "lstm") == "transformer":  # embeddings of the model's width, a feed-forward per layer
-        _check_transformer_shapes(shapes, hidden, layers, config.get("ff_size", 256), vocab_sizes)
-        return
-    expected = {"encoder.embedding.weight": (vocab_sizes[0], embed),
-                "decoder.embedding.weight": (vocab_sizes[1], embed)}
-    for layer in range(layers):
-        for suffix in ("", "_reverse") if both else ("",):
-            expected[f"encoder.lstm.weight_hh_l{layer}{suffix}"] = (4 * hidden, hidden)
-    for name, shape in expected.items():
-        if shapes.get(name) != shape:
-            found = "absent" if name not in shapes else f"of shape {shapes[name]}"
-            raise ProblemError(f"does not fit its own config: {name} should be of shape {shape} (from the vocabulary "
-                          f"and sizes it records) but is {found}")
-    extra = [name for name in (f"encoder.lstm.weight_hh_l{layers}", "encoder.lstm.weight_hh_l0_reverse")
-             if name in shapes and name not in expected]
-    if extra:
-        raise ProblemError(f"does not fit its own config: it holds {extra[0]}, which num_layers={layers} and "
-                      f"bidirectional={both} leave out")
-
-
-def _check_transformer_shapes(shapes: dict[str, tuple[int, ...]], width: int, layers: int, ff_size: int,
-                              vocab_sizes: list[int]) -> None:
-    expected = {"encoder.embedding.weight": (vocab_sizes[0], width),
-                "decoder.embedding.weight": (vocab_sizes[1], width)}
-    for side in ("encoder", "decoder"):
-        for layer in range(layers):
-            expected[f"{side}.layers.{layer}.linear1.weight"] = (ff_size, width)
+    try:
+        expected = expected_shapes(config, vocab_sizes)
+    except (TypeError, ValueError) as exc:  # a combination of options the model refuses
+        raise ProblemError(f"has a model config this minigrad cannot build: {exc}") from None
     for name, shape in expected.items():
         if shapes.get(name) != shape:
             found = "absent" if name not in shapes else f"of shape {shapes[name]}"
             raise ProblemError(f"does not fit its own config: {name} should be of shape {shape} (from the vocabulary "
                                f"and sizes it records) but is {found}")
-    if f"encoder.layers.{layers}.linear1.weight" in shapes or f"decoder.layers.{layers}.linear1.weight" in shapes:
-        raise ProblemError(f"does not fit its own config: it holds more layers than num_layers={layers}")
+    extra = sorted(set(shapes) - set(expected))
+    if extra:
+        raise ProblemError(f"does not fit its own config: it holds {extra[0][:80]}, which its model does not have")
+
+
+SIZES = ("source_vocab", "target_vocab", "embed_size", "hidden_size", "ff_size")  # what a weight's sides grow with
+
+
+def expected_shapes(config: dict[str, Any], vocab_sizes: list[int]) -> dict[str, tuple[int, ...]]:
+    """The name and shape of every weight of the model ``config`` describes, computed from small models.
+
+    Each side of each weight grows linearly with the sizes (V_src, V_tgt, E, H, F: an embedding is
+    V×E, an LSTM's hidden weights 4H×H, a combine layer H×(2H)...). So the model is built once
+    with small sizes and once more with each size one step larger; the steps give each side's
+    coefficients, and those give the shapes at the config's own sizes, with nothing allocated
+    beyond a few small models. (The sizes are already bounded by :data:`LIMITS`.)
+    """
+    from models.seq2seq import build_model  # noqa: PLC0415 - models.seq2seq imports a lot
+
+    structure = {key: value for key, value in config.items()
+                 if key in _model_parameters() and key not in SIZES and key != "device"}
+    structure["dropout"] = 0.0
+    heads = int(config.get("heads", 4)) if config.get("model", "lstm") == "transformer" else 1
+    base = {"source_vocab": 5, "target_vocab": 7, "embed_size": 2, "hidden_size": 3 * heads, "ff_size": 11}
+    step = {"source_vocab": 1, "target_vocab": 1, "embed_size": 1, "hidden_size": heads, "ff_size": 1}
+    defaults = _model_parameters()
+    actual = {"source_vocab": vocab_sizes[0], "target_vocab": vocab_sizes[1],
+              **{key: config.get(key, defaults[key]) for key in ("embed_size", "hidden_size", "ff_size")}}
+
+    def shapes_of(sizes: dict[str, int]) -> dict[str, tuple[int, ...]]:
+        model = build_model(**structure, **sizes, device="cpu")
+        return {name: tuple(value.shape) for name, value in model.state_dict().items()}
+
+    at_base = shapes_of(base)
+    grown = {size: shapes_of({**base, size: base[size] + step[size]}) for size in SIZES}
+    expected = {}
+    for name, shape in at_base.items():
+        sides = []
+        for axis, side in enumerate(shape):
+            grows = 0
+            for size in SIZES:
+                slope, remainder = divmod(grown[size][name][axis] - side, step[size])
+                if remainder:
+                    raise ValueError(f"{name} does not grow in whole steps with {size}")
+                grows += slope * (actual[size] - base[size])
+            sides.append(side + grows)
+        expected[name] = tuple(sides)
+    return expected
+
+
+def _model_parameters() -> dict[str, Any]:
+    """``build_model``'s parameters and their defaults."""
+    from models.seq2seq import build_model  # noqa: PLC0415
+
+    return {name: p.default for name, p in inspect.signature(build_model).parameters.items()}
 
 
 # --- training state ---------------------------------------------------------------------------------
@@ -255,6 +287,8 @@ def _check_rng(rng: Any) -> None:
     if not isinstance(keys, list) or len(keys) != RNG_KEYS or not all(
             type(k) is int and 0 <= k < 2**32 for k in keys):
         raise ProblemError(f"has a damaged RNG state (its keys are not {RNG_KEYS} 32-bit whole numbers)")
+    if keys[0] >> 31 == 0 and not any(keys[1:]):  # MT19937's state is its top bit and the 623 words after it
+        raise ProblemError("has a damaged RNG state (all zero: MT19937 would give only zeros)")
     _whole(rng["pos"], "RNG position", RNG_KEYS)
     if rng["has_gauss"] not in (0, 1) or type(rng["has_gauss"]) is not int:
         raise ProblemError("has a damaged RNG state (has_gauss is not 0 or 1)")

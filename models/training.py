@@ -512,7 +512,10 @@ class Trainer:
         except (KeyError, ValueError) as exc:
             raise CheckpointError(f"checkpoint {path} does not fit the model its config describes: {exc}") from None
         schema.check_optimizer(str(path), state["optimizer"], list(self.model.parameters()))
-        self.optimizer.load_state_dict(state["optimizer"])
+        try:  # the optimizer checks its own hyper-parameters and moments (Adam: betas in [0, 1), v >= 0)
+            self.optimizer.load_state_dict(state["optimizer"])
+        except ValueError as exc:
+            raise CheckpointError(f"checkpoint {path} has a damaged optimizer state: {exc}") from None
         for group in self.optimizer.param_groups:
             group["lr"] = self.config.lr  # a changed --lr takes effect, and the checkpoints record it
         progress = state["progress"]

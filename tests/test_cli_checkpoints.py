@@ -95,7 +95,7 @@ def test_a_hostile_checkpoint_is_one_error_line_and_exit_2_in_every_command(trai
     truncated = tmp_path / "truncated.safetensors"
     truncated.write_bytes(best.read_bytes()[:-10])
     for path, problem in ((huge, "hidden_size=30000, outside 1..4,096"),
-                          (big, "encoder.lstm.weight_hh_l0 should be of shape (8000, 2000)"),
+                          (big, "encoder.lstm.weight_ih_l0 should be of shape (8000, 4)"),
                           (truncated, "is truncated"), (tmp_path, "is a folder")):
         for command in (("translate", "--checkpoint", str(path), "abc"),
                         ("evaluate", "--checkpoint", str(path)),

@@ -36,5 +36,7 @@ def test_every_hostile_file_is_refused_by_name_in_one_line_and_under_100_mb() ->
     assert "outside 1..10,000" in by_name["schema: max_len 10**9"]
     assert "exp_avg of parameter 0" in by_name["resume: adam state of the wrong shape"]
     assert "624" in by_name["resume: rng keys 623"]
+    assert "all zero" in by_name["resume: rng keys all zero"]
+    assert "beta1" in by_name["resume: optimizer betas (1.5, 2.0)"]
     assert "compressed member" in by_name["npz: a member that inflates to 64 MB"]
     assert "twice" in by_name["npz: two members of one name"]

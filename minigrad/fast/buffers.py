@@ -12,6 +12,7 @@ ones are), and the fused-vs-composed LSTM test, which runs through it.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from typing import Any
@@ -22,6 +23,16 @@ _POOL_MIN_BYTES = 1 << 20  # smaller arrays come from malloc's own free lists an
 _POOL_MAX_BYTES = 256 << 20  # free buffers beyond this are let go, the oldest first
 _pool: list[np.ndarray] = []  # byte buffers handed out before, the most recently used last
 _pool_lock = threading.Lock()  # two threads must never get the same free buffer
+
+
+def _new_lock_in_child() -> None:
+    """After ``fork`` only the forking thread lives on: a lock another thread held would stay held."""
+    global _pool_lock
+    _pool_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def empty(xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:

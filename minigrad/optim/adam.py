@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from numbers import Integral
 from typing import Any
 
+from minigrad import backend
 from minigrad.optim.optimizer import Optimizer, ParamsT
 from minigrad.tensor import Tensor
 
@@ -41,6 +43,21 @@ class Adam(Optimizer):
                 raise ValueError(f"{name}: beta{number} must be in [0, 1), got betas={tuple(group['betas'])}")
         if group["eps"] < 0:
             raise ValueError(f"{name}: eps must be >= 0, got {group['eps']}")
+
+    def check_state(self, state: dict[str, Any]) -> None:
+        """A restored state needs a whole ``step`` >= 0, ``exp_avg`` and ``exp_avg_sq`` >= 0 (a mean of g²)."""
+        if not state:
+            return
+        missing = {"step", "exp_avg", "exp_avg_sq"} - set(state)
+        if missing:
+            raise ValueError(f"missing {', '.join(sorted(missing))}")
+        step = state["step"]
+        if isinstance(step, bool) or not isinstance(step, Integral) or step < 0:
+            raise ValueError(f"step must be a whole number >= 0, got {step!r}")
+        if not backend.is_array(state["exp_avg"]) or not backend.is_array(state["exp_avg_sq"]):
+            raise ValueError("exp_avg and exp_avg_sq must be arrays")
+        if bool((state["exp_avg_sq"] < 0).any()):
+            raise ValueError("exp_avg_sq (a running mean of squared gradients) has negative entries")
 
     def update(self, param: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         xp = param.device.xp

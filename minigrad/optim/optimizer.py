@@ -163,12 +163,40 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: the saved state is for parameter {key}, "
                                  "which no parameter group lists")
 
-        self.state = {
-            param_of[int(key)]: {k: _onto(v, param_of[int(key)]) for k, v in param_state.items()}
-            for key, param_state in state_dict["state"].items()
-        }
+        restored_groups = []  # everything is checked before anything changes
         for saved, group in zip(saved_groups, self.param_groups):
-            group.update({k: v for k, v in saved.items() if k != "params"})
+            restored = {**group, **{k: v for k, v in saved.items() if k != "params"}}
+            try:
+                self.check_hyperparameters(restored)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{name}.load_state_dict: the saved hyper-parameters are refused: {error}") from None
+            restored_groups.append(restored)
+        state = {}
+        for key, param_state in state_dict["state"].items():
+            param = param_of[int(key)]
+            if not isinstance(param_state, Mapping):
+                raise ValueError(f"{name}.load_state_dict: the state of parameter {key} is not a dict")
+            state[param] = {k: _onto(v, param) for k, v in param_state.items()}
+            for k, value in state[param].items():
+                if backend.is_array(value) and tuple(value.shape) != tuple(param.shape):
+                    raise ValueError(f"{name}.load_state_dict: state[{key}][{k!r}] has shape {tuple(value.shape)}, "
+                                     f"but parameter {key} has shape {tuple(param.shape)}")
+                if backend.is_array(value) and not bool(param.device.xp.isfinite(value).all()):
+                    raise ValueError(f"{name}.load_state_dict: state[{key}][{k!r}] holds NaN or inf")
+            try:
+                self.check_state(state[param])
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{name}.load_state_dict: the state of parameter {key} is refused: {error}") from None
+        self.state = state
+        for restored, group in zip(restored_groups, self.param_groups):
+            group.update(restored)
+
+    def check_state(self, state: dict[str, Any]) -> None:
+        """Raise ValueError for one parameter's restored state that :meth:`update` cannot use.
+
+        The base checks nothing more than shapes and finiteness (done by :meth:`load_state_dict`);
+        subclasses name what their own state must hold.
+        """
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

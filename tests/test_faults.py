@@ -1,0 +1,234 @@
+"""The third adversarial round's failures (issue 23), one test each where the fix lives outside the op tables.
+
+Crafted checkpoints are refused before anything is allocated (every weight checked against the
+config), resume state is checked before use, ``no_grad`` on a generator, a fork while another
+thread holds the buffer pool's lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import serialization
+from models.training import CheckpointError, Corpus, TrainConfig, Trainer, load_checkpoint
+
+PAIRS = [("ab", "ba"), ("abc", "cba"), ("bca", "acb"), ("cab", "bac"), ("aab", "baa"), ("bcc", "ccb"),
+         ("ca", "ac"), ("abca", "acba"), ("cc", "cc"), ("bb", "bb"), ("acb", "bca"), ("ba", "ab")] * 3
+
+
+def tiny_corpus() -> Corpus:
+    from models.data import Vocab, split
+
+    train, valid, test = split(PAIRS, 0, 0.1, 0.1)
+    return Corpus(train, valid, test, Vocab.build(s for s, _ in train), Vocab.build(t for _, t in train))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, TrainConfig, Corpus]:
+    folder = tmp_path_factory.mktemp("faults") / "run"
+    corpus = tiny_corpus()
+    config = TrainConfig(task=None, epochs=1, batch_size=8, hidden_size=8, embed_size=4, max_len=8, out=str(folder))
+    Trainer(config, corpus, progress_bar=False).fit(log=lambda message: None)
+    return folder, config, corpus
+
+
+def craft(source: Path, target: Path, edit_meta=None, edit_tensors=None) -> Path:  # noqa: ANN001
+    """``source`` written again to ``target`` with its metadata and tensors edited and its SHA-256 made right."""
+    from safetensors import safe_open
+    from safetensors.numpy import save_file
+
+    with safe_open(str(source), framework="np") as file:
+        tensors = {name: file.get_tensor(name) for name in file.keys()}  # noqa: SIM118
+        meta = json.loads(file.metadata()["minigrad"])
+    if edit_meta:
+        edit_meta(meta)
+    if edit_tensors:
+        edit_tensors(tensors)
+    meta["sha256"] = serialization.checksum(meta, tensors)
+    save_file(tensors, str(target), metadata={"minigrad": json.dumps(meta)})
+    return target
+
+
+def refused_within(path: Path, megabytes: float) -> str:
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckpointError) as caught:
+            load_checkpoint(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < megabytes * 2**20, f"refusing {path.name} took {peak / 2**20:.0f} MB"
+    message = str(caught.value)
+    assert str(path) in message and "\n" not in message
+    return message
+
+
+def test_a_vocabulary_of_400000_tokens_with_embeddings_of_width_1_is_refused_before_allocating(run, tmp_path) -> None:
+    folder, _, _ = run
+    tokens = 400_000
+
+    def meta(m: dict) -> None:
+        vocab = m["config"]["target_vocab"]
+        vocab["tokens"] = vocab["tokens"][:4] + [f"t{i}" for i in range(tokens)]
+        for part in ("train", "model"):
+            m["config"][part]["embed_size"] = 1
+
+    def weights(t: dict) -> None:  # embeddings that agree with the claim; the output layer does not
+        t["decoder.embedding.weight"] = np.zeros((tokens + 4, 1), np.float32)
+        t["encoder.embedding.weight"] = t["encoder.embedding.weight"][:, :1].copy()
+
+    path = craft(folder / "best.safetensors", tmp_path / "vocab.safetensors", meta, weights)
+    message = refused_within(path, 100)
+    assert "does not fit its own config" in message and "should be of shape" in message
+
+
+def test_a_transformer_whose_feed_forward_claims_more_than_the_file_holds_is_refused(tmp_path) -> None:
+    corpus = tiny_corpus()
+    config = TrainConfig(task=None, epochs=1, batch_size=8, hidden_size=8, max_len=8, model="transformer", heads=2,
+                         ff_size=16, num_layers=1, out=str(tmp_path / "run"))
+    Trainer(config, corpus, progress_bar=False).fit(log=lambda message: None)
+
+    def meta(m: dict) -> None:  # 16384 × 4096 floats per layer: 256 MiB, from a file of a few kB
+        for part in ("train", "model"):
+            m["config"][part].update(ff_size=16384, hidden_size=4096, heads=64)
+
+    path = craft(tmp_path / "run" / "best.safetensors", tmp_path / "t.safetensors", meta)
+    assert "should be of shape" in refused_within(path, 100)
+
+
+def test_a_missing_or_extra_weight_is_named(run, tmp_path) -> None:
+    folder, _, _ = run
+    names = list(load_checkpoint(folder / "best.safetensors").model.state_dict())
+    name = next(n for n in names if "embedding" not in n)
+    missing = craft(folder / "best.safetensors", tmp_path / "missing.safetensors",
+                    lambda m: [m["state"]["model"].pop(name), m["devices"].pop(name)], lambda t: t.pop(name))
+    message = refused_within(missing, 100)
+    assert f"{name} should be of shape" in message and "absent" in message
+
+    def add(t: dict) -> None:
+        t["decoder.extra.weight"] = np.zeros((2, 2), np.float32)
+
+    def listed(m: dict) -> None:
+        m["state"]["model"]["decoder.extra.weight"] = {"__tensor__": "decoder.extra.weight"}
+        m["devices"]["decoder.extra.weight"] = "cpu"
+
+    extra = craft(folder / "best.safetensors", tmp_path / "extra.safetensors", listed, add)
+    assert "decoder.extra.weight" in refused_within(extra, 100)
+
+
+def test_every_real_checkpoint_still_loads_its_shapes_predicted_exactly(run) -> None:
+    from models.checkpoint import expected_shapes
+
+    folder, _, _ = run
+    loaded = load_checkpoint(folder / "best.safetensors")
+    saved = serialization.read(folder / "best.safetensors").config
+    config = {**saved["train"], **saved["model"]}
+    shapes = {name: tuple(value.shape) for name, value in loaded.model.state_dict().items()}
+    predicted = expected_shapes(config, [len(loaded.source_vocab), len(loaded.target_vocab)])
+    assert predicted == shapes
+
+
+def resume_refusal(run, tmp_path: Path, edit_meta=None, edit_tensors=None) -> str:  # noqa: ANN001
+    folder, config, corpus = run
+    target = tmp_path / "resume"
+    target.mkdir()
+    craft(folder / "last.safetensors", target / "last.safetensors", edit_meta, edit_tensors)
+    trainer = Trainer(TrainConfig(**{**config.__dict__, "out": str(target)}), corpus, progress_bar=False)
+    with pytest.raises(CheckpointError) as caught:
+        trainer.resume()
+    message = str(caught.value)
+    assert "last.safetensors" in message and "\n" not in message
+    return message
+
+
+def test_resume_refuses_an_all_zero_rng_state(run, tmp_path) -> None:
+    message = resume_refusal(run, tmp_path, lambda m: m["state"]["rng"].update(keys=[0] * 624))
+    assert "all zero" in message
+
+
+def test_resume_refuses_adam_betas_outside_0_1(run, tmp_path) -> None:
+    def betas(m: dict) -> None:
+        m["state"]["optimizer"]["param_groups"][0]["betas"] = {"__tuple__": [1.5, 2.0]}
+
+    assert "beta1 must be in [0, 1)" in resume_refusal(run, tmp_path, betas)
+
+
+def test_resume_refuses_a_negative_running_mean_of_squared_gradients(run, tmp_path) -> None:
+    def negative(t: dict) -> None:
+        name = next(n for n in t if n.endswith("exp_avg_sq"))
+        t[name] = -np.abs(t[name]) - 1.0
+
+    assert "exp_avg_sq" in resume_refusal(run, tmp_path, edit_tensors=negative)
+
+
+def test_adam_load_state_dict_checks_everything_before_changing_anything() -> None:
+    param = mg.randn(3, requires_grad=True)
+    adam = mg.optim.Adam([param], lr=0.1)
+    param.grad = mg.ones(3)
+    adam.step()
+    good = adam.state_dict()
+    bad_betas = {**good, "param_groups": [{**good["param_groups"][0], "betas": (0.9, 2.0)}]}
+    with pytest.raises(ValueError, match="beta2"):
+        adam.load_state_dict(bad_betas)
+    assert adam.param_groups[0]["betas"] == (0.9, 0.999)
+    negative = {"state": {0: {**good["state"][0], "exp_avg_sq": mg.tensor([-1.0, 0.0, 1.0])}},
+                "param_groups": good["param_groups"]}
+    with pytest.raises(ValueError, match="negative"):
+        adam.load_state_dict(negative)
+    wrong_shape = {"state": {0: {**good["state"][0], "exp_avg": mg.zeros(4)}}, "param_groups": good["param_groups"]}
+    with pytest.raises(ValueError, match="shape"):
+        adam.load_state_dict(wrong_shape)
+    adam.load_state_dict(good)  # and a right one still loads
+
+
+def test_no_grad_on_a_generator_function_records_nothing_inside_and_leaves_the_caller_alone() -> None:
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+
+    @mg.no_grad()
+    def doubled():
+        for _ in range(3):
+            received = yield x * 2
+            assert received is None or received == "go"
+
+    items = doubled()
+    first = next(items)
+    caller = x * 3  # between two items the caller's mode holds
+    second = items.send("go")
+    assert not first.requires_grad and not second.requires_grad and caller.requires_grad
+    assert mg.is_grad_enabled()
+    items.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_fork_while_another_thread_holds_the_buffer_pool_lock_does_not_deadlock_the_child() -> None:
+    script = textwrap.dedent("""
+        import os, threading, time
+        import numpy as np
+        from minigrad.fast import buffers
+        held = threading.Event()
+        def hold():
+            with buffers._pool_lock:
+                held.set()
+                time.sleep(3)
+        threading.Thread(target=hold, daemon=True).start()
+        held.wait()
+        pid = os.fork()
+        if pid == 0:
+            buffers.empty(np, (1 << 19,), np.float32)  # 2 MiB: through the pool and its lock
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        print("child exit", os.waitstatus_to_exitcode(status))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0 and "child exit 0" in done.stdout, done.stderr
