@@ -232,3 +232,34 @@ def test_a_fork_while_another_thread_holds_the_buffer_pool_lock_does_not_deadloc
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                           cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0 and "child exit 0" in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("kind", ["GRU", "LSTM"])
+def test_recurrent_layers_take_one_unbatched_sequence_and_a_batch_of_zero_as_torch(kind: str,
+                                                                                  batch_first: bool) -> None:
+    torch = pytest.importorskip("torch")
+    ours = getattr(mg.nn, kind)(3, 4, num_layers=2, bidirectional=True, batch_first=batch_first)
+    theirs = getattr(torch.nn, kind)(3, 4, num_layers=2, bidirectional=True, batch_first=batch_first)
+    theirs.load_state_dict({name: torch.tensor(value.numpy()) for name, value in ours.state_dict().items()})
+    sequence = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    x = mg.tensor(sequence, requires_grad=True)
+    outputs, final = ours(x)
+    expected, expected_final = theirs(torch.tensor(sequence))
+    assert outputs.shape == tuple(expected.shape) == (5, 8)
+    np.testing.assert_allclose(outputs.numpy(), expected.detach().numpy(), atol=1e-5)
+    h = final[0] if kind == "LSTM" else final
+    h_expected = expected_final[0] if kind == "LSTM" else expected_final
+    assert h.shape == tuple(h_expected.shape) == (4, 4)
+    outputs.sum().backward()
+    assert x.grad.shape == (5, 3)
+    empty = (0, 5, 3) if batch_first else (5, 0, 3)
+    outputs, _ = ours(mg.zeros(empty))
+    assert outputs.shape == tuple(theirs(torch.zeros(empty))[0].shape)
+
+
+def test_clip_grad_norm_with_a_nan_gradient_makes_every_gradient_nan_as_torch() -> None:
+    first, second = mg.zeros(2, requires_grad=True), mg.zeros(2, requires_grad=True)
+    first.grad, second.grad = mg.tensor([float("nan"), 1.0]), mg.tensor([3.0, 4.0])
+    total = mg.nn.utils.clip_grad_norm_([first, second], max_norm=1.0)
+    assert np.isnan(total) and np.isnan(first.grad.numpy()).all() and np.isnan(second.grad.numpy()).all()

@@ -92,6 +92,8 @@ class GRU(StackedRecurrent):
     def forward(self, x: Tensor, h_0: Tensor | None = None, mask: Any = None,
                 lengths: Any = None) -> tuple[Tensor, Tensor]:
         """outputs (seq, batch, D·H) (batch first if so built) and h_n (num_layers·D, batch, H)."""
+        if x.ndim == 2:  # one sequence, no batch axis
+            return self._unbatched(x, h_0, mask, lengths)
         x = self._time_major(x)
         steps, batch = x.shape[0], x.shape[1]
         padding = LSTM._padding_mask(mask, lengths, batch, steps, x.device)
@@ -111,7 +113,7 @@ class GRU(StackedRecurrent):
         bias_ih = getattr(self, f"bias_ih{suffix}") if self.bias else None
         bias_hh = getattr(self, f"bias_hh{suffix}") if self.bias else None
         steps, batch, features = x.shape
-        gates_in = (x.reshape(steps * batch, features) @ weight_ih.T).reshape(steps, batch, -1)  # (seq, batch, 3H)
+        gates_in = (x.reshape(steps * batch, features) @ weight_ih.T).reshape(steps, batch, 3 * self.hidden_size)
         if bias_ih is not None:
             gates_in = gates_in + bias_ih
         step_gates = unbind(gates_in, 0)

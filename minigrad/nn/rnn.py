@@ -131,6 +131,29 @@ class StackedRecurrent(Module):
             raise ValueError(f"{self.name}: expected input of shape {expected}, got {x.shape}")
         return x.swapaxes(0, 1) if self.batch_first else x
 
+    def _unbatched(self, x: Tensor, state: Any, mask: Any, lengths: Any) -> tuple[Tensor, Any]:
+        """As torch: one sequence (seq, input_size) and states (num_layers·D, H) run as a batch of one."""
+        if mask is not None or lengths is not None:
+            raise ValueError(f"{self.name}: mask and lengths need batched input (a batch of sequences)")
+        batch_axis = 0 if self.batch_first else 1
+
+        def one(tensor: Tensor) -> Tensor:
+            if tensor.ndim != 2:
+                raise ValueError(f"{self.name}: with unbatched input the initial state is "
+                                 f"(num_layers·directions, hidden), got {tensor.shape}")
+            return tensor.reshape(tensor.shape[0], 1, tensor.shape[1])
+
+        if state is not None:
+            state = tuple(one(s) for s in state) if isinstance(state, (tuple, list)) else one(state)
+        outputs, final = self.forward(x.reshape(*x.shape[:batch_axis], 1, *x.shape[batch_axis:]), state)
+        steps_first = outputs.swapaxes(0, 1) if self.batch_first else outputs
+        outputs = steps_first.reshape(steps_first.shape[0], steps_first.shape[2])
+
+        def drop(tensor: Tensor) -> Tensor:
+            return tensor.reshape(tensor.shape[0], tensor.shape[2])
+
+        return outputs, tuple(drop(s) for s in final) if isinstance(final, tuple) else drop(final)
+
     def _run_layers(self, x: Tensor, initial: Any, padding: Tensor | None) -> tuple[Tensor, list[Any]]:
         """Every layer over time-major x, each direction from ``initial(k)`` (k = layer·D + direction):
         the last layer's outputs (batch first if so built) and each layer's and direction's final state."""
@@ -201,6 +224,8 @@ class LSTM(StackedRecurrent):
         h_n and c_n are (num_layers·D, batch, H), D = 2 if bidirectional else 1. ``state`` is
         an initial (h_0, c_0) of that same shape (zeros if None).
         """
+        if x.ndim == 2:  # one sequence, no batch axis
+            return self._unbatched(x, state, mask, lengths)
         x = self._time_major(x)  # x[t] is one step, (batch, input_size)
         steps, batch = x.shape[0], x.shape[1]
         padding = self._padding_mask(mask, lengths, batch, steps, x.device)  # (batch, seq) or None

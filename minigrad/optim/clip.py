@@ -45,7 +45,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
             "pass error_if_nonfinite=False to carry on anyway"
         )
     clip_coefficient = max_norm / (total_norm + 1e-6)
-    if clip_coefficient < 1:
+    if not clip_coefficient >= 1:  # below 1, or NaN: a NaN norm makes every gradient NaN, as torch's clamp does
         for grad in grads:
             grad.data = grad.data * clip_coefficient
     return total_norm
