@@ -31,14 +31,13 @@ from typing import Any
 
 from minigrad import CheckpointError, safefile, serialization
 from models.attention import SCORES
-from models.data import SPECIALS
+from models.data import MAX_TASK_SIZE, MAX_TOKEN_CHARS, SPECIALS
 from models.decoder import DECODERS
 
 LIMITS = {"embed_size": 4096, "hidden_size": 4096, "num_layers": 16, "max_len": 10_000, "batch_size": 1_000_000,
-          "epochs": 1_000_000, "size": 100_000_000, "seed": 2**63 - 1, "heads": 64, "ff_size": 16384}
+          "epochs": 1_000_000, "size": MAX_TASK_SIZE, "seed": 2**63 - 1, "heads": 64, "ff_size": 16384}
 MAX_DATA_BYTES = 4 * 2**30  # a training file larger than this is not hashed (nor, then, re-read by evaluate)
 MAX_VOCAB = 2_000_000
-MAX_TOKEN_CHARS = 1_000
 LEVELS = ("char", "word")
 RNG_KEYS = 624  # MT19937's state: 624 32-bit words
 FRACTIONS = ("dropout", "valid_fraction", "test_fraction", "label_smoothing")

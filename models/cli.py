@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from typing import Any
 import minigrad as mg
 from minigrad import CheckpointError, DeviceError, legacy, set_num_threads
 from models.attention import SCORES
-from models.data import BOS_ID, TASKS, DataError, read_tsv, tokenize
+from models.data import BOS_ID, MAX_LINE_BYTES, TASKS, DataError, read_tsv, stream_lines, tokenize
 from models.decoder import DECODERS, JOINS
 from models.options import (
     HelpFormatter,
@@ -247,15 +249,59 @@ def _warn_unknown(loaded: object, texts: list[str]) -> None:
                   file=sys.stderr)
 
 
+MAX_STDIN_BYTES = 64 << 20  # what translate reads from standard input, at most
+
+
+class _Bounded:
+    """A binary stream that refuses to give more than ``limit`` bytes in all (``translate < /dev/zero``)."""
+
+    def __init__(self, stream: Any, limit: int) -> None:
+        self.stream, self.left = stream, limit
+
+    def readline(self, size: int) -> bytes:
+        line = self.stream.readline(min(size, self.left + 1))
+        self.left -= len(line)
+        if self.left < 0:
+            raise DataError(f"standard input holds more than {MAX_STDIN_BYTES >> 20} MiB; translate it in parts")
+        return line
+
+
+def stdin_texts(stream: Any = None) -> list[str]:
+    """The non-blank lines of standard input, bounded: each line and the whole input."""
+    stream = _Bounded(stream if stream is not None else sys.stdin.buffer, MAX_STDIN_BYTES)
+    texts = []
+    for number, raw in stream_lines(stream, MAX_LINE_BYTES, "standard input"):
+        if raw is None:
+            raise DataError(f"standard input, line {number}: longer than {MAX_LINE_BYTES:,} bytes, too long to "
+                            "translate as one sentence")
+        try:
+            text = raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DataError(f"standard input, line {number}: not UTF-8 text") from None
+        if text.strip():
+            texts.append(text)
+    return texts
+
+
+def tsv_field(text: str) -> str:
+    """``text`` safe for one TSV field and a terminal: tabs, line breaks and other control characters escaped."""
+    return "".join(_ESCAPES.get(c, f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 else c)
+                   for c in text)
+
+
+_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
 def _translate(args: argparse.Namespace) -> int:
     loaded = load_checkpoint(args.checkpoint, args.device)
-    texts = args.text or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    texts = args.text or stdin_texts()
     _warn_unknown(loaded, texts)
     results = translate(loaded.model, loaded.corpus(), texts, args.device, args.beam, loaded.config.max_len,
                         length_penalty=args.length_penalty)
     outputs = [loaded.target_vocab.decode(result.ids) for result in results]
     for text, output in zip(texts, outputs):
-        print(f"{text}\t{output}")
+        print(f"{tsv_field(text)}\t{tsv_field(output)}")
     empty = [text for text, output in zip(texts, outputs) if not output]
     if empty:
         print(f"warning: {len(empty)} of {len(texts)} translations are empty (the model said <eos> at once): "
@@ -308,7 +354,7 @@ def _attention(args: argparse.Namespace) -> int:
         output_tokens.append("<eos>")
     output = loaded.target_vocab.decode(result.ids)
     path = draw_attention(result.weights, source_tokens, output_tokens, image, title=f"{args.text} → {output or '∅'}")
-    print(f"{args.text}\t{output}\nheatmap written to {path.resolve()}")
+    print(f"{tsv_field(args.text)}\t{tsv_field(output)}\nheatmap written to {path.resolve()}")
     if loaded.config.model == "transformer":  # and every layer's and head's attention over the source
         grid = _transformer_heads(loaded, args.text, result.ids, len(output_tokens), args.device)
         heads = draw_attention_grid(grid, source_tokens, output_tokens, image.with_stem(image.stem + "_heads"),
@@ -356,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        if threading.current_thread() is threading.main_thread():  # the work is saved: more Ctrl-C only exits
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         print("interrupted", file=sys.stderr)
         return 130
 

@@ -14,11 +14,14 @@ same train / valid / test split on every machine:
 from __future__ import annotations
 
 import datetime
+import os
 import random
 import re
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIALS = (PAD, BOS, EOS, UNK)
@@ -27,6 +30,10 @@ PAD_ID, BOS_ID, EOS_ID, UNK_ID = range(4)
 
 class DataError(ValueError):
     """The data cannot be used: the message names the file, line or token."""
+
+
+MAX_TOKEN_CHARS = 1_000  # one limit for a token, where the data is read and where a checkpoint is loaded
+MAX_TASK_SIZE = 1_000_000  # pairs a built-in task may generate (--size, and a checkpoint's record of it)
 
 
 # --- tokens and vocabularies --------------------------------------------------------------------
@@ -256,6 +263,8 @@ def task_pairs(name: str, seed: int = 0, size: int | None = None) -> list[tuple[
     if name not in TASKS:
         raise DataError(f"unknown task {name!r}; the built-in tasks are {', '.join(TASKS)}")
     size = size or TASKS[name].size
+    if not 0 < size <= MAX_TASK_SIZE:
+        raise DataError(f"a built-in task makes 1 to {MAX_TASK_SIZE:,} pairs, not {size:,}")
     if name == "dates":
         return date_pairs(size, seed)
     if name == "dates_en":
@@ -295,12 +304,14 @@ class TsvData:
 
 
 def _lines(path: Path, limit: int) -> Iterator[tuple[int, bytes | None]]:
-    """(number, bytes without the line break) for each line; None for a line longer than ``limit`` bytes.
+    """(number, bytes without the line break) for each line of the regular file at ``path``.
 
-    Lines end at ``\\n`` (``\\r\\n`` too) only: form feeds, vertical tabs, NEL and U+2028 are text.
-    No more than ``limit`` bytes of a line are ever held.
+    A device (``/dev/zero``), a FIFO or a socket is refused before it is opened: it may never end,
+    or never start.
     """
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise DataError(f"data file {path} is not a regular file (a device, FIFO or socket); give a file")
         stream = path.open("rb")
     except FileNotFoundError:
         raise DataError(f"data file {path} does not exist") from None
@@ -309,21 +320,30 @@ def _lines(path: Path, limit: int) -> Iterator[tuple[int, bytes | None]]:
     except OSError as exc:
         raise DataError(f"data file {path} cannot be read: {exc.strerror}") from None
     with stream:
-        number = 0
-        while True:
-            try:
-                line = stream.readline(limit + 1)
-            except OSError as exc:
-                raise DataError(f"data file {path} cannot be read: {exc.strerror}") from None
-            if not line:
-                return
-            number += 1
-            if len(line) > limit and not line.endswith(b"\n"):
-                while line and not line.endswith(b"\n"):  # the rest of the long line, a piece at a time
-                    line = stream.readline(limit)
-                yield number, None
-                continue
-            yield number, line.rstrip(b"\n").removesuffix(b"\r")
+        yield from stream_lines(stream, limit, f"data file {path}")
+
+
+def stream_lines(stream: BinaryIO, limit: int, name: str) -> Iterator[tuple[int, bytes | None]]:
+    """(number, bytes without the line break) for each line of ``stream``; None for a line longer than ``limit``.
+
+    Lines end at ``\\n`` (``\\r\\n`` too) only: form feeds, vertical tabs, NEL and U+2028 are text.
+    No more than ``limit`` bytes of a line are ever held. ``name`` names the stream in errors.
+    """
+    number = 0
+    while True:
+        try:
+            line = stream.readline(limit + 1)
+        except OSError as exc:
+            raise DataError(f"{name} cannot be read: {exc.strerror}") from None
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            yield number, None  # before the rest is read: a reader that stops here never reads an endless line
+            while line and not line.endswith(b"\n"):  # the rest of the long line, a piece at a time
+                line = stream.readline(limit)
+            continue
+        yield number, line.rstrip(b"\n").removesuffix(b"\r")
 
 
 def read_pairs(path: str | Path, skip_bad_lines: bool = False, max_line_bytes: int = MAX_LINE_BYTES) -> TsvData:
@@ -388,6 +408,12 @@ def check_pairs(data: TsvData, source_level: str, target_level: str, max_len: in
         problem = reason = None
         for side, text, level in (("source", source, source_level), ("target", target, target_level)):
             tokens = tokenize(text, level)
+            long_token = next((t for t in tokens if len(t) > MAX_TOKEN_CHARS), None)
+            if long_token is not None:  # a checkpoint could not hold it: refused here, not when the run is saved
+                reason = f"with a token longer than {MAX_TOKEN_CHARS:,} characters"
+                problem = (f"the {side} holds a token of {len(long_token):,} characters ({long_token[:20]!r}...), "
+                           f"more than the limit of {MAX_TOKEN_CHARS:,}; split it, use --level char, {hint}")
+                break
             special = next((t for t in tokens if t in SPECIALS), None) if level == "word" else None
             if special is not None:
                 reason = "with a reserved token"

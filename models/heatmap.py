@@ -11,6 +11,7 @@ back to it for the characters DejaVu Sans lacks.
 from __future__ import annotations
 
 import importlib.util
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -103,9 +104,9 @@ def draw_attention_grid(grid: Sequence[Sequence[Sequence[Sequence[float]]]], sou
                     panel.set_ylabel(output_label)
                 if many:
                     panel.set_title(f"{row_label} {r + 1}, {column_label} {c + 1}", fontsize=9)
-        if title:
-            figure.suptitle(title, fontsize=9, wrap=True) if many else axes[0][0].set_title(title, fontsize=9,
-                                                                                             wrap=True)
+        if title:  # wrapped here: matplotlib's own wrap=True reads "$...$" as math whatever parse_math says
+            title = textwrap.fill(title, width=max(20, int(figure.get_figwidth() * 11)))
+            figure.suptitle(title, fontsize=9) if many else axes[0][0].set_title(title, fontsize=9)
         figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label=bar_label)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)

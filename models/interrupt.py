@@ -58,3 +58,16 @@ class CtrlC:
             if self._pending and not self._depth:
                 self._pending = False
                 raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def ignoring_ctrl_c() -> Iterator[None]:
+    """A block that Ctrl-C does not reach at all (in the main thread; elsewhere signals never arrive)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

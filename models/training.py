@@ -34,7 +34,7 @@ from models.data import (
     split,
     task_pairs,
 )
-from models.interrupt import CtrlC
+from models.interrupt import CtrlC, ignoring_ctrl_c
 from models.report import LevelChoice, choose_level, given_level
 from models.runfolder import BEST, LAST, MAY_CHANGE_ON_RESUME, OLD_LAST, RunFolder, option_differences
 from models.seq2seq import Seq2Seq, Translation, build_model
@@ -549,27 +549,29 @@ class Trainer:
                    disable=not self.progress_bar, unit="batch", dynamic_ncols=True,
                    mininterval=0.5 if sys.stderr.isatty() else 30)  # a log file gets a line per 30 s
         tokens, started = 0, time.perf_counter()
-        for batch in batches(self.corpus, self.config, self.epoch, self.batch_index):
-            if self.stop_requested:
-                break
-            loss = self.model.loss(batch.source, batch.target_in, batch.target_out, self.config.label_smoothing)
-            self.optimizer.zero_grad()
-            loss.backward()
-            if self.config.clip is not None:
-                optim.clip_grad_norm_(self.model.parameters(), self.config.clip)
-            with self.ctrl_c.commit():  # the update and the position that goes with it: all or nothing
-                self.optimizer.step()
-                if self.warmup is not None:
-                    self.warmup.step()
-                self.batch_index += 1
-                self.loss_sum += loss.item() * batch.tokens
-                self.tokens += batch.tokens
-                self._rng = self.device.get_rng_state()
-            tokens += batch.tokens
-            speed = tokens / (time.perf_counter() - started)
-            bar.set_postfix(loss=f"{loss.item():.4f}", tok_s=f"{speed:,.0f}", refresh=False)
-            bar.update()
-        bar.close()
+        try:  # closed on Ctrl-C too: no bar left for the interpreter's exit to tear down
+            for batch in batches(self.corpus, self.config, self.epoch, self.batch_index):
+                if self.stop_requested:
+                    break
+                loss = self.model.loss(batch.source, batch.target_in, batch.target_out, self.config.label_smoothing)
+                self.optimizer.zero_grad()
+                loss.backward()
+                if self.config.clip is not None:
+                    optim.clip_grad_norm_(self.model.parameters(), self.config.clip)
+                with self.ctrl_c.commit():  # the update and the position that goes with it: all or nothing
+                    self.optimizer.step()
+                    if self.warmup is not None:
+                        self.warmup.step()
+                    self.batch_index += 1
+                    self.loss_sum += loss.item() * batch.tokens
+                    self.tokens += batch.tokens
+                    self._rng = self.device.get_rng_state()
+                tokens += batch.tokens
+                speed = tokens / (time.perf_counter() - started)
+                bar.set_postfix(loss=f"{loss.item():.4f}", tok_s=f"{speed:,.0f}", refresh=False)
+                bar.update()
+        finally:
+            bar.close()
         return self.loss_sum / max(self.tokens, 1), tokens / max(time.perf_counter() - started, 1e-9)
 
     def _start_warmup(self) -> None:
@@ -632,9 +634,10 @@ class Trainer:
                         f"{record['valid_exact_match']:.2%}, token accuracy {record['valid_token_accuracy']:.2%}"
                         f"{bleu} ({record['seconds']:.0f} s)")
         except KeyboardInterrupt:
-            if not (self.out / BEST).exists():
-                self._save(BEST)
-            path = self._save(LAST)
+            with ignoring_ctrl_c():  # the save that keeps the work is never cut short by another Ctrl-C
+                if not (self.out / BEST).exists():
+                    self._save(BEST)
+                path = self._save(LAST)
             log(f"interrupted: saved {path} (epoch {self.epoch + 1}, batch {self.batch_index}); "
                 f"to go on, run the same command with --resume")
             raise

@@ -263,3 +263,95 @@ def test_clip_grad_norm_with_a_nan_gradient_makes_every_gradient_nan_as_torch() 
     first.grad, second.grad = mg.tensor([float("nan"), 1.0]), mg.tensor([3.0, 4.0])
     total = mg.nn.utils.clip_grad_norm_([first, second], max_norm=1.0)
     assert np.isnan(total) and np.isnan(first.grad.numpy()).all() and np.isnan(second.grad.numpy()).all()
+
+
+# --- the command line: files and streams that never end, and text that is not plain --------------------------
+
+
+def cli(*args: str, stdin: int | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """``python -m models ARGS`` in a subprocess; the timeout bounds a hang, never a slow machine."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, "-m", "models", *args], capture_output=True, text=True, timeout=timeout,
+                          stdin=stdin, env=env, cwd=Path(__file__).resolve().parents[1])
+
+
+def one_error_line(done: subprocess.CompletedProcess) -> str:
+    assert done.returncode == 2, (done.stdout[-2000:], done.stderr[-2000:])
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr[-2000:]
+    return lines[0]
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists() or not hasattr(os, "mkfifo"), reason="POSIX special files")
+def test_a_device_or_a_fifo_as_data_is_refused_at_once_in_train_and_evaluate(run, tmp_path) -> None:
+    folder, _, _ = run
+    fifo = tmp_path / "pairs.fifo"
+    os.mkfifo(fifo)  # nobody ever writes to it: opening it would wait for ever
+    for special in ("/dev/zero", str(fifo)):
+        line = one_error_line(cli("train", "--data", special, "--epochs", "1", "--out", str(tmp_path / "never"),
+                                  timeout=120))
+        assert special in line and "not a regular file" in line
+        line = one_error_line(cli("evaluate", "--checkpoint", str(folder / "best.safetensors"), "--data", special,
+                                  timeout=120))
+        assert special in line and "not a regular file" in line
+    assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_translate_reads_standard_input_bounded(run) -> None:
+    folder, _, _ = run
+    with open("/dev/zero", "rb") as zeros:
+        line = one_error_line(cli("translate", "--checkpoint", str(folder / "best.safetensors"), stdin=zeros.fileno(),
+                                  timeout=120))
+    assert "standard input, line 1: longer than 65,536 bytes" in line
+
+
+def test_translate_escapes_tabs_line_breaks_and_terminal_escapes_in_its_tsv_output(run, tmp_path) -> None:
+    folder, _, _ = run
+    source = tmp_path / "in.txt"
+    source.write_bytes(b"ab\x1b[31mc\tba\r\n\nabc\x00\n")
+    with open(source, "rb") as stream:
+        done = cli("translate", "--checkpoint", str(folder / "best.safetensors"), stdin=stream.fileno())
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2 and all(line.count("\t") == 1 for line in lines), lines
+    assert lines[0].startswith("ab\\x1b[31mc\\tba\t") and lines[1].startswith("abc\\x00\t")
+    assert "\x1b" not in done.stdout and "\x00" not in done.stdout
+
+
+def test_a_token_longer_than_a_checkpoint_may_hold_is_refused_where_the_data_is_read(tmp_path) -> None:
+    data = tmp_path / "pairs.tsv"
+    data.write_text("".join(f"{s}\t{t}\n" for s, t in PAIRS[:20]) + "x" * 1001 + " y\tz\n", encoding="utf-8")
+    line = one_error_line(cli("train", "--data", str(data), "--level", "word", "--epochs", "1",
+                              "--out", str(tmp_path / "run")))
+    assert f"{data}, line 21" in line and "1,001 characters" in line and "limit of 1,000" in line
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_built_in_task_of_a_hundred_million_pairs_is_refused(tmp_path) -> None:
+    line = one_error_line(cli("train", "--task", "numbers", "--size", str(10**8), "--out", str(tmp_path / "run"),
+                              timeout=120))
+    assert "1 to 1,000,000 pairs" in line
+    from models.checkpoint import LIMITS
+    from models.data import MAX_TASK_SIZE
+
+    assert LIMITS["size"] == MAX_TASK_SIZE  # one limit: what training makes is what a checkpoint may claim
+
+
+def test_a_heatmap_title_with_dollar_signs_is_text_not_math(tmp_path) -> None:
+    from models.heatmap import draw_attention
+
+    path = draw_attention([[0.5, 0.5], [1.0, 0.0]], ["$a", "b"], ["x", r"$\frac$"], tmp_path / "h.png",
+                          title=r"$\frac$ → $x$ " * 8)
+    assert path.stat().st_size > 1000
+
+
+@pytest.mark.skipif(not hasattr(os, "kill") or sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_never_reaches_the_save_after_an_interrupt() -> None:
+    import signal
+
+    from models.interrupt import ignoring_ctrl_c
+
+    with ignoring_ctrl_c():
+        os.kill(os.getpid(), signal.SIGINT)  # delivered now, and ignored
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
