@@ -22,8 +22,21 @@ def _tensor_data(data: Any, dtype: Any, device: Device) -> Any:
     if dtype is None and not backend.is_array(data):
         # Python floats become float32 (not NumPy's float64); ints stay int64, bools bool.
         probe = backend.to_host(data)
+        if probe.dtype.kind in "uO" and _has_big_int(data):  # NumPy would pick uint64 or Python objects
+            raise OverflowError("tensor: a whole number outside int64 (-2**63 .. 2**63 - 1), as torch refuses")
         dtype = backend.default_float if probe.dtype.kind == "f" else probe.dtype
-    return device.asarray(data, dtype=dtype)
+    array = device.asarray(data, dtype=dtype)
+    if array.dtype.kind not in "biuf":  # strings, Python objects, complex numbers: not numbers minigrad computes with
+        raise TypeError(f"tensor: cannot hold data of NumPy kind {array.dtype} ({type(data).__name__}); give "
+                        "numbers or bools")
+    return array
+
+
+def _has_big_int(data: Any) -> bool:
+    """Does nested ``data`` hold a Python int that int64 cannot?"""
+    if isinstance(data, (list, tuple)):
+        return any(_has_big_int(item) for item in data)
+    return isinstance(data, int) and not -(2**63) <= data < 2**63
 
 
 def tensor(data: Any, dtype: Any = None, device: str | Device | None = None,

@@ -155,6 +155,8 @@ def _check_vocab(vocab: Any, what: str) -> int:
     if not isinstance(tokens, list) or not all(isinstance(t, str) and 0 < len(t) <= MAX_TOKEN_CHARS for t in tokens):
         raise ProblemError(f"has a {what} that is not a list of non-empty strings (at most {MAX_TOKEN_CHARS} "
                       "characters each)")
+    if not all(_utf8(t) for t in tokens):  # read from UTF-8 data, a token never holds a lone surrogate
+        raise ProblemError(f"has a {what} with a token that is not UTF-8 text (a lone surrogate)")
     if len(tokens) > MAX_VOCAB:
         raise ProblemError(f"has a {what} of {len(tokens):,} tokens, more than the limit of {MAX_VOCAB:,}")
     if tuple(tokens[:4]) != SPECIALS:
@@ -162,6 +164,14 @@ def _check_vocab(vocab: Any, what: str) -> int:
     if len(set(tokens)) != len(tokens):
         raise ProblemError(f"has a {what} that lists a token twice")
     return len(tokens)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # --- sizes against the tensors ---------------------------------------------------------------------

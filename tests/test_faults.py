@@ -355,3 +355,18 @@ def test_ctrl_c_never_reaches_the_save_after_an_interrupt() -> None:
     with ignoring_ctrl_c():
         os.kill(os.getpid(), signal.SIGINT)  # delivered now, and ignored
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_token_with_a_lone_surrogate_in_a_crafted_checkpoint_is_refused(run, tmp_path) -> None:
+    folder, _, _ = run
+    path = craft(folder / "best.safetensors", tmp_path / "surrogate.safetensors",
+                 lambda m: m["config"]["target_vocab"]["tokens"].__setitem__(-1, "\ud800"))
+    assert "lone surrogate" in refused_within(path, 100)
+
+
+@pytest.mark.parametrize("data, error", [([2**70], OverflowError), ([2**63], OverflowError), (["a"], TypeError),
+                                         ([1 + 2j], TypeError), ([object()], TypeError)])
+def test_tensor_refuses_what_torch_refuses_instead_of_making_object_or_string_tensors(data, error) -> None:
+    with pytest.raises(error):
+        mg.tensor(data)
+    assert mg.tensor([2**63 - 1]).dtype == mg.int64
