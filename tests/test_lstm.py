@@ -241,9 +241,9 @@ def test_lstm_dropout_acts_between_layers_in_training_only() -> None:
 
 def test_lstm_errors_name_expected_and_actual_shapes() -> None:
     lstm = nn.LSTM(3, 4, num_layers=2, batch_first=True)
-    with pytest.raises(ValueError, match=r"expected input of shape \(batch, seq, 3\), got \(5, 3\)"):
-        lstm(mg.randn(5, 3))
-    with pytest.raises(ValueError, match=r"expected input of shape \(seq, batch, 3\), got \(2, 5, 4\)"):
+    with pytest.raises(ValueError, match=r"expected input of shape \(batch, seq, 3\) or \(seq, 3\), got \(5, 2\)"):
+        lstm(mg.randn(5, 2))  # (5, 3) is one unbatched sequence, as in torch
+    with pytest.raises(ValueError, match=r"expected input of shape \(seq, batch, 3\) or \(seq, 3\), got \(2, 5, 4\)"):
         nn.LSTM(3, 4, batch_first=False)(mg.randn(2, 5, 4))
     with pytest.raises(ValueError, match=r"h_0 and c_0 of shape .* = \(2, 2, 4\), got \(1, 2, 4\)"):
         lstm(mg.randn(2, 5, 3), (mg.zeros(1, 2, 4), mg.zeros(1, 2, 4)))

@@ -125,14 +125,18 @@ class StackedRecurrent(Module):
 
     def _time_major(self, x: Tensor) -> Tensor:
         """x checked, and as (seq, batch, input_size): x[t] is one step."""
-        layout = "(batch, seq, input_size)" if self.batch_first else "(seq, batch, input_size)"
-        if x.ndim != 3 or x.shape[2] != self.input_size:
-            expected = layout.replace("input_size", str(self.input_size))
-            raise ValueError(f"{self.name}: expected input of shape {expected}, got {x.shape}")
+        self._check_input(x, 3)
         return x.swapaxes(0, 1) if self.batch_first else x
+
+    def _check_input(self, x: Tensor, ndim: int) -> None:
+        if x.ndim != ndim or x.shape[-1] != self.input_size:
+            layout = "(batch, seq, input_size)" if self.batch_first else "(seq, batch, input_size)"
+            expected = f"{layout} or (seq, input_size)".replace("input_size", str(self.input_size))
+            raise ValueError(f"{self.name}: expected input of shape {expected}, got {x.shape}")
 
     def _unbatched(self, x: Tensor, state: Any, mask: Any, lengths: Any) -> tuple[Tensor, Any]:
         """As torch: one sequence (seq, input_size) and states (num_layers·D, H) run as a batch of one."""
+        self._check_input(x, 2)
         if mask is not None or lengths is not None:
             raise ValueError(f"{self.name}: mask and lengths need batched input (a batch of sequences)")
         batch_axis = 0 if self.batch_first else 1
