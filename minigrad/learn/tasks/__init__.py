@@ -1,0 +1,8 @@
+"""The tasks of the track, in order: each one's goal, links, typical mistakes and grader."""
+
+from __future__ import annotations
+
+from minigrad.learn.core import Task
+from minigrad.learn.tasks import task01_value
+
+TASKS: list[Task] = [task01_value.TASK]
