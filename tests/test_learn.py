@@ -1,0 +1,166 @@
+"""The learner's track (minigrad-learn): every stub fails, every reference passes, and each typical
+mistake a task lists is recognised, with its own message in English and in Korean.
+
+The wrong answers are small edits of the reference solution (``WRONG``): the typical mistakes
+learners make, written as the learner would. A learner who solved tasks 1..N runs task N+1 on
+their own answers (the references copied in as their files), and on the reference, with a note,
+where an earlier task is not done.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from minigrad.learn import cli, track
+from minigrad.learn.core import GENERIC, SOLUTIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+TASKS = {task.number: task for task in track.tasks()}
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+# task number -> mistake key -> the edits (old, new) that turn the reference into that wrong answer
+WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
+    1: {
+        "mul_own_data": [("self.grad += other.data * out.grad", "self.grad += self.data * out.grad"),
+                         ("other.grad += self.data * out.grad", "other.grad += other.data * out.grad")],
+        "no_chain": [("self.grad += other.data * out.grad", "self.grad += other.data"),
+                     ("other.grad += self.data * out.grad", "other.grad += self.data")],
+        "tanh_input": [("(1 - out.data * out.data) * out.grad", "(1 - self.data * self.data) * out.grad")],
+        "assign": [("self.grad += other.data * out.grad", "self.grad = other.data * out.grad"),
+                   ("other.grad += self.data * out.grad", "other.grad = self.data * out.grad"),
+                   ("self.grad += out.grad", "self.grad = out.grad"),
+                   ("other.grad += out.grad", "other.grad = out.grad")],
+    },
+}
+
+
+def wrong_answer(number: int, key: str, workspace: Path) -> Path:
+    """Write the reference of task ``number`` with the edits of mistake ``key`` as the learner's file."""
+    task = TASKS[number]
+    text = (SOLUTIONS / task.filename).read_text(encoding="utf-8")
+    for old, new in WRONG[number][key]:
+        assert old in text, f"task {number}, {key}: the reference no longer contains {old!r}"
+        text = text.replace(old, new)
+    workspace.mkdir(parents=True, exist_ok=True)
+    path = workspace / task.filename
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def timed_check(number: int, workspace: Path, reference: bool = False) -> track.Result:
+    began = time.perf_counter()
+    result = track.check(number, workspace, reference=reference)
+    assert time.perf_counter() - began < 10, f"check {number} took over 10 s"
+    return result
+
+
+def test_the_track_has_at_least_14_tasks_in_order() -> None:
+    assert sorted(TASKS) == list(range(1, len(TASKS) + 1))
+    assert len(TASKS) >= 14
+
+
+@pytest.mark.parametrize("number", sorted(TASKS))
+def test_each_task_lists_three_mistakes_in_both_languages_and_links_docs_that_exist(number: int) -> None:
+    task = TASKS[number]
+    assert len(task.mistakes) >= 3
+    assert set(task.mistakes) == set(WRONG.get(number, {})), "every listed mistake needs a wrong answer in WRONG"
+    for english, korean in [*task.mistakes.values(), *task.messages.values()]:
+        assert english != korean and HANGUL.search(korean) and not HANGUL.search(english)
+    for lang in ("en", "ko"):
+        assert task.title[lang] and task.goal[lang]
+    page, _, anchor = task.docs.partition("#")
+    assert (ROOT / page).exists() and (ROOT / task.notebook).exists()
+    assert anchor in {re.sub(r"[^\w\- ]", "", h.strip().lower().replace("`", "")).replace(" ", "-")
+                      for h in re.findall(r"^#{1,6}\s+(.+)$", (ROOT / page).read_text(encoding="utf-8"), re.M)}
+
+
+@pytest.mark.parametrize("number", sorted(TASKS))
+def test_the_untouched_stub_fails_and_the_reference_passes(number: int, tmp_path: Path) -> None:
+    path, written = track.start(TASKS[number], tmp_path)
+    assert written and "NotImplementedError" in path.read_text(encoding="utf-8")
+    stub = timed_check(number, tmp_path)
+    assert not stub.passed and stub.key == "not_done", stub.text()
+    reference = timed_check(number, tmp_path, reference=True)
+    assert reference.passed, reference.text()
+
+
+CASES = [(number, key) for number in sorted(WRONG) for key in sorted(WRONG[number])]
+
+
+@pytest.mark.parametrize(("number", "key"), CASES, ids=[f"{n}-{k}" for n, k in CASES])
+def test_a_typical_mistake_fails_with_its_own_message(number: int, key: str, tmp_path: Path) -> None:
+    wrong_answer(number, key, tmp_path)
+    result = timed_check(number, tmp_path)
+    assert result.key == key, f"expected the message for {key!r}, got {result.key!r}: {result.text()}"
+    english, korean = TASKS[number].mistakes[key]
+    assert result.text("en") == english.format(**result.failure.details)
+    assert result.text("ko") == korean.format(**result.failure.details)
+    assert HANGUL.search(result.text("ko")) and not HANGUL.search(result.text("en"))
+
+
+def test_start_never_overwrites_a_file_the_learner_changed(tmp_path: Path) -> None:
+    task = TASKS[1]
+    path, written = track.start(task, tmp_path)
+    assert written
+    path.write_text(path.read_text(encoding="utf-8") + "\n# mine\n", encoding="utf-8")
+    again, written = track.start(task, tmp_path)
+    assert again == path and not written and path.read_text(encoding="utf-8").endswith("# mine\n")
+
+
+def test_check_without_a_file_says_to_start(tmp_path: Path) -> None:
+    result = track.check(1, tmp_path)
+    assert result.key == "no_file" and "minigrad-learn start 1" in result.text("en")
+
+
+def test_an_error_in_the_learners_code_names_their_line(tmp_path: Path) -> None:
+    wrong_answer(1, "no_chain", tmp_path)
+    path = tmp_path / TASKS[1].filename
+    path.write_text(path.read_text(encoding="utf-8").replace("self.grad += other.data\n", "self.grad += nothing\n"),
+                    encoding="utf-8")
+    result = track.check(1, tmp_path)
+    assert result.key == "raised" and f"{path.name}, line" in result.text() and "NameError" in result.text()
+
+
+def test_the_language_comes_from_the_option_or_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    assert track.language() == "en"
+    monkeypatch.setenv("LANG", "ko_KR.UTF-8")
+    assert track.language() == "ko" and track.language("en") == "en"
+    assert set(GENERIC) >= {"not_done", "raised", "no_file"}
+
+
+def test_the_cli_in_process_prints_in_korean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--lang", "ko", "start", "1", str(tmp_path)]) == 0
+    assert cli.main(["check", "1", str(tmp_path), "--lang", "ko"]) == 1
+    out = capsys.readouterr().out
+    assert "NotImplementedError" in out and HANGUL.search(out)
+    assert cli.main(["list", str(tmp_path), "--lang", "en"]) == 0
+    assert cli.main(["check", "99", str(tmp_path)]) == 2
+
+
+def test_the_command_and_its_exit_statuses(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LANG": "C"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "minigrad.learn", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    listing = run("list")
+    assert listing.returncode == 0 and len(listing.stdout.splitlines()) == len(TASKS)
+    assert run("start", "1").returncode == 0 and (tmp_path / "minigrad-learn" / TASKS[1].filename).exists()
+    assert run("check", "1").returncode == 1
+    assert run("check", "1", "--reference").returncode == 0
+    shutil.copy(SOLUTIONS / TASKS[1].filename, tmp_path / "minigrad-learn" / TASKS[1].filename)
+    passed = run("check", "1")
+    assert passed.returncode == 0 and "PASS" in passed.stdout
+    assert "[passes]" in run("list").stdout
+    assert run("check", "0").returncode == 2 and run("start").returncode == 2
