@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from minigrad.learn import cli, track
+from minigrad.learn import cli, core, track
 from minigrad.learn.core import GENERIC, SOLUTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,33 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
                    ("other.grad += self.data * out.grad", "other.grad = self.data * out.grad"),
                    ("self.grad += out.grad", "self.grad = out.grad"),
                    ("other.grad += out.grad", "other.grad = out.grad")],
+    },
+    2: {
+        "no_seed": [("    root.grad = 1.0\n", "")],
+        "forward_order": [("for node in reversed(topological_order(root)):", "for node in topological_order(root):")],
+        "skips_root": [("reversed(topological_order(root))", "reversed(topological_order(root)[:-1])")],
+        "twice": [("elif node not in visited:", "else:"), (" if child not in visited)", ")")],
+        "recursion": [("""    order, visited = [], set()
+    stack = [(root, False)]  # (node, its inputs are already in the order)
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in node._prev if child not in visited)
+    return order""", """    order, visited = [], set()
+
+    def visit(node):
+        if node not in visited:
+            visited.add(node)
+            for child in node._prev:
+                visit(child)
+            order.append(node)
+
+    visit(root)
+    return order""")],
     },
 }
 
@@ -104,6 +131,35 @@ def test_a_typical_mistake_fails_with_its_own_message(number: int, key: str, tmp
     assert result.text("en") == english.format(**result.failure.details)
     assert result.text("ko") == korean.format(**result.failure.details)
     assert HANGUL.search(result.text("ko")) and not HANGUL.search(result.text("en"))
+
+
+# the earlier answers each task builds on (through minigrad.learn.mine)
+USES: dict[int, set[str]] = {2: {"Value"}}
+
+
+@pytest.mark.parametrize("number", sorted(TASKS)[1:])
+def test_a_learner_who_solved_the_tasks_before_runs_the_next_on_their_own_code(number: int, tmp_path: Path) -> None:
+    for earlier in range(1, number + 1):
+        shutil.copy(SOLUTIONS / TASKS[earlier].filename, tmp_path / TASKS[earlier].filename)
+    own = track.check(number, tmp_path)
+    assert own.passed, own.text()
+    assert {details["what"] for key, details in own.notes if key == "yours"} == USES.get(number, set())
+    assert not [key for key, _ in own.notes if key == "fallback"]
+    for earlier in range(1, number):  # the earlier tasks not done: the reference stands in, with a note
+        (tmp_path / TASKS[earlier].filename).unlink()
+        track.start(TASKS[earlier], tmp_path)
+    fallback = track.check(number, tmp_path)
+    assert fallback.passed, fallback.text()
+    assert {details["what"] for key, details in fallback.notes if key == "fallback"} == USES.get(number, set())
+    assert not [key for key, _ in fallback.notes if key == "yours"]
+
+
+def test_a_later_task_runs_on_the_learners_wrong_earlier_answer_only_when_it_passes(tmp_path: Path) -> None:
+    wrong_answer(1, "no_chain", tmp_path)
+    shutil.copy(SOLUTIONS / TASKS[2].filename, tmp_path / TASKS[2].filename)
+    result = track.check(2, tmp_path)
+    assert result.passed and result.notes[0][0] == "fallback"
+    assert "task 1 (value) does not pass yet" in core.message(TASKS[2], *result.notes[0], "en")
 
 
 def test_start_never_overwrites_a_file_the_learner_changed(tmp_path: Path) -> None:
