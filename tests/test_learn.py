@@ -66,6 +66,12 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
     visit(root)
     return order""")],
     },
+    3: {
+        "unchanged": [("    grad = np.asarray(grad)\n", "    return grad\n")],
+        "leading_only": [("return grad.sum(axis=stretched, keepdims=True).reshape(shape)", "return grad")],
+        "squeezed": [("keepdims=True).reshape(shape)", "keepdims=False)")],
+        "mean": [("grad.sum(", "grad.mean(")],
+    },
 }
 
 
