@@ -72,6 +72,12 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
         "squeezed": [("keepdims=True).reshape(shape)", "keepdims=False)")],
         "mean": [("grad.sum(", "grad.mean(")],
     },
+    4: {
+        "swapped_order": [("grad_a = grad @ np.swapaxes(b, -1, -2)", "grad_a = np.swapaxes(b, -1, -2) @ grad")],
+        "no_transpose": [("grad_b = np.swapaxes(a, -1, -2) @ grad", "grad_b = a @ grad")],
+        "dot_T": [("np.swapaxes(b, -1, -2)", "b.T"), ("np.swapaxes(a, -1, -2)", "a.T")],
+        "no_sum_to": [("return sum_to(grad_a, a.shape), sum_to(grad_b, b.shape)", "return grad_a, grad_b")],
+    },
 }
 
 
@@ -140,7 +146,7 @@ def test_a_typical_mistake_fails_with_its_own_message(number: int, key: str, tmp
 
 
 # the earlier answers each task builds on (through minigrad.learn.mine)
-USES: dict[int, set[str]] = {2: {"Value"}}
+USES: dict[int, set[str]] = {2: {"Value"}, 4: {"sum_to"}}
 
 
 @pytest.mark.parametrize("number", sorted(TASKS)[1:])
