@@ -78,6 +78,14 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
         "dot_T": [("np.swapaxes(b, -1, -2)", "b.T"), ("np.swapaxes(a, -1, -2)", "a.T")],
         "no_sum_to": [("return sum_to(grad_a, a.shape), sum_to(grad_b, b.shape)", "return grad_a, grad_b")],
     },
+    5: {
+        "wrong_axis": [("x.max(axis=axis, keepdims=True)", "x.max(axis=0, keepdims=True)"),
+                       ("sum(axis=axis, keepdims=True)", "sum(axis=0, keepdims=True)")],
+        "no_keepdims": [("exps / exps.sum(axis=axis, keepdims=True)", "exps / exps.sum(axis=axis)")],
+        "overflow": [("    shifted = x - x.max(axis=axis, keepdims=True)\n    exps", "    shifted = x\n    exps")],
+        "log_of_softmax": [("return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))",
+                            "return np.log(softmax(x, axis))")],
+    },
 }
 
 

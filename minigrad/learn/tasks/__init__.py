@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 from minigrad.learn.core import Task
-from minigrad.learn.tasks import task01_value, task02_backward, task03_sum_to, task04_matmul
+from minigrad.learn.tasks import (
+    task01_value,
+    task02_backward,
+    task03_sum_to,
+    task04_matmul,
+    task05_softmax,
+)
 
-TASKS: list[Task] = [task01_value.TASK, task02_backward.TASK, task03_sum_to.TASK, task04_matmul.TASK]
+TASKS: list[Task] = [
+    task01_value.TASK,
+    task02_backward.TASK,
+    task03_sum_to.TASK,
+    task04_matmul.TASK,
+    task05_softmax.TASK,
+]
