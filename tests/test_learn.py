@@ -86,6 +86,12 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
         "log_of_softmax": [("return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))",
                             "return np.log(softmax(x, axis))")],
     },
+    6: {
+        "no_mean": [("return float(loss), grad / count", "return float(loss), grad")],
+        "sign": [("return float(loss), grad / count", "return float(loss), -grad / count")],
+        "wrong_pick": [("[rows, targets].mean()", "[:, targets].mean()")],
+        "negative_loss": [("loss = -log_softmax(", "loss = log_softmax(")],
+    },
 }
 
 
@@ -154,7 +160,7 @@ def test_a_typical_mistake_fails_with_its_own_message(number: int, key: str, tmp
 
 
 # the earlier answers each task builds on (through minigrad.learn.mine)
-USES: dict[int, set[str]] = {2: {"Value"}, 4: {"sum_to"}}
+USES: dict[int, set[str]] = {2: {"Value"}, 4: {"sum_to"}, 6: {"softmax", "log_softmax"}}
 
 
 @pytest.mark.parametrize("number", sorted(TASKS)[1:])

@@ -9,6 +9,7 @@ from minigrad.learn.tasks import (
     task03_sum_to,
     task04_matmul,
     task05_softmax,
+    task06_cross_entropy,
 )
 
 TASKS: list[Task] = [
@@ -17,4 +18,5 @@ TASKS: list[Task] = [
     task03_sum_to.TASK,
     task04_matmul.TASK,
     task05_softmax.TASK,
+    task06_cross_entropy.TASK,
 ]

@@ -1,0 +1,70 @@
+"""Task 6's grader: the loss against minigrad's CrossEntropyLoss, its gradient against central differences."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.learn.core import AnswerError, Task
+from minigrad.learn.grading import central_differences, close, need_close, rng, tensor
+
+MISTAKES = {
+    "no_mean": (
+        "{what} is {factor:g} times too large: the loss is the mean over the batch, so divide by N = {factor:g} "
+        "(the gradient too)",
+        "{what}이(가) {factor:g}배 큽니다. 손실은 배치의 평균이니 N = {factor:g}으로 나누세요(기울기도)"),
+    "sign": (
+        "the gradient has the wrong sign: dL/dz = softmax(z) - onehot(t), which is negative at the right class",
+        "기울기의 부호가 반대입니다. dL/dz = softmax(z) - onehot(t)이고, 정답 클래스에서 음수입니다"),
+    "wrong_pick": (
+        "the loss took log p of every target in every row: pick one entry per row, "
+        "log_probs[np.arange(N), targets]",
+        "손실이 모든 행에서 모든 정답의 log p를 가져왔습니다. "
+        "행마다 하나만 고르세요: log_probs[np.arange(N), targets]"),
+    "negative_loss": (
+        "the loss is {got:.4g} < 0: it is minus the log-probability of the right class (-log p ≥ 0)",
+        "손실이 {got:.4g} < 0입니다. 정답 클래스 로그 확률에 마이너스를 붙인 값입니다(-log p ≥ 0)"),
+}
+
+
+def grade(module: ModuleType) -> None:
+    generator = rng(6)
+    count, classes = 4, 5
+    logits = generator.standard_normal((count, classes)) * 2
+    targets = np.array([1, 0, 4, 1])
+    loss, grad = module.cross_entropy(logits.copy(), targets.copy())
+    want = _loss(logits, targets)
+    log_probs = logits - logits.max(axis=1, keepdims=True)
+    log_probs = log_probs - np.log(np.exp(log_probs).sum(axis=1, keepdims=True))
+    loss = float(np.asarray(loss))
+    if np.isclose(loss, -want):
+        raise AnswerError("negative_loss", got=loss)
+    if np.isclose(loss, count * want):
+        raise AnswerError("no_mean", what="the loss", factor=count)
+    if np.isclose(abs(loss), abs(log_probs[:, targets].mean())):
+        raise AnswerError("wrong_pick")
+    need_close("the loss", loss, want)
+    numerical = central_differences(lambda z: _loss(z, targets), logits)
+    if close(grad, -numerical):
+        raise AnswerError("sign")
+    if close(grad, count * numerical):
+        raise AnswerError("no_mean", what="the gradient", factor=count)
+    need_close("dL/dlogits", grad, numerical, 1e-5, 1e-7)
+
+
+def _loss(logits: np.ndarray, targets: np.ndarray) -> float:
+    """minigrad's own CrossEntropyLoss, the oracle."""
+    return float(nn.CrossEntropyLoss()(tensor(logits), mg.tensor(targets, device="cpu")).item())
+
+
+TASK = Task(
+    number=6, name="cross_entropy",
+    title={"en": "cross-entropy", "ko": "교차 엔트로피"},
+    goal={"en": "the mean of -log p(right class) over a batch, and its gradient (softmax - onehot) / N",
+          "ko": "배치 평균 -log p(정답 클래스)와 그 기울기 (softmax - onehot) / N"},
+    docs="docs/attention.md#2-one-attention-step",
+    notebook="notebooks/03_train_a_translator.py",
+    provides=("cross_entropy",), mistakes=MISTAKES, grade=grade)
