@@ -92,6 +92,15 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
         "wrong_pick": [("[rows, targets].mean()", "[:, targets].mean()")],
         "negative_loss": [("loss = -log_softmax(", "loss = log_softmax(")],
     },
+    7: {
+        "one_sided": [("flat_x[k] = saved - eps", "flat_x[k] = saved"),
+                      ("(plus - minus) / (2 * eps)", "(plus - minus) / eps")],
+        "no_half": [("(plus - minus) / (2 * eps)", "(plus - minus) / eps")],
+        "not_restored": [("        flat_x[k] = saved\n", "")],
+        "all_at_once": [("flat_x[k] = saved + eps", "flat_x[:] += eps"),
+                        ("flat_x[k] = saved - eps", "flat_x[:] -= 2 * eps"),
+                        ("        flat_x[k] = saved\n", "        flat_x[:] += eps\n")],
+    },
 }
 
 

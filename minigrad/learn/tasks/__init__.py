@@ -10,6 +10,7 @@ from minigrad.learn.tasks import (
     task04_matmul,
     task05_softmax,
     task06_cross_entropy,
+    task07_gradcheck,
 )
 
 TASKS: list[Task] = [
@@ -19,4 +20,5 @@ TASKS: list[Task] = [
     task04_matmul.TASK,
     task05_softmax.TASK,
     task06_cross_entropy.TASK,
+    task07_gradcheck.TASK,
 ]
