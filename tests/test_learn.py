@@ -101,6 +101,14 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
                         ("flat_x[k] = saved - eps", "flat_x[:] -= 2 * eps"),
                         ("        flat_x[k] = saved\n", "        flat_x[:] += eps\n")],
     },
+    8: {
+        "gate_order": [("i, f, g, o = gates.chunk(4, axis=-1)", "i, f, o, g = gates.chunk(4, axis=-1)")],
+        "no_tanh_c": [("h_next = o * c_next.tanh()", "h_next = o * c_next")],
+        "no_input_gate": [("c_next = f * c + i * g", "c_next = f * c + g")],
+        "sigmoid_g": [("g.tanh(), o.sigmoid()", "g.sigmoid(), o.sigmoid()")],
+        "graph_broken": [("    gates = x @ weight_ih.T", "    weight_ih = mg.tensor(weight_ih.numpy())\n"
+                          "    gates = x @ weight_ih.T")],
+    },
 }
 
 

@@ -11,6 +11,7 @@ from minigrad.learn.tasks import (
     task05_softmax,
     task06_cross_entropy,
     task07_gradcheck,
+    task08_lstm_cell,
 )
 
 TASKS: list[Task] = [
@@ -21,4 +22,5 @@ TASKS: list[Task] = [
     task05_softmax.TASK,
     task06_cross_entropy.TASK,
     task07_gradcheck.TASK,
+    task08_lstm_cell.TASK,
 ]
