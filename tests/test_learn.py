@@ -109,6 +109,13 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
         "graph_broken": [("    gates = x @ weight_ih.T", "    weight_ih = mg.tensor(weight_ih.numpy())\n"
                           "    gates = x @ weight_ih.T")],
     },
+    9: {
+        "no_sqrt_d": [(" * (1.0 / math.sqrt(keys.shape[-1]))", "")],
+        "divide_by_d": [("math.sqrt(keys.shape[-1])", "keys.shape[-1]")],
+        "general_transposed": [("return query @ w @ keys", "return query @ w.T @ keys")],
+        "additive_no_tanh": [("(projected_query + projected_keys).tanh()", "(projected_query + projected_keys)")],
+        "cosine_no_sqrt": [("keepdims=True) + eps).sqrt()", "keepdims=True) + eps)")],
+    },
 }
 
 

@@ -12,6 +12,7 @@ from minigrad.learn.tasks import (
     task06_cross_entropy,
     task07_gradcheck,
     task08_lstm_cell,
+    task09_scores,
 )
 
 TASKS: list[Task] = [
@@ -23,4 +24,5 @@ TASKS: list[Task] = [
     task06_cross_entropy.TASK,
     task07_gradcheck.TASK,
     task08_lstm_cell.TASK,
+    task09_scores.TASK,
 ]
