@@ -116,6 +116,16 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
         "additive_no_tanh": [("(projected_query + projected_keys).tanh()", "(projected_query + projected_keys)")],
         "cosine_no_sqrt": [("keepdims=True) + eps).sqrt()", "keepdims=True) + eps)")],
     },
+    10: {
+        "wrong_axis": [("weights = scores.softmax(axis=-1)", "weights = scores.softmax(axis=1)")],
+        "mask_inverted": [("scores.masked_fill(~mask,", "scores.masked_fill(mask,")],
+        "zero_fill": [('masked_fill(~mask, float("-inf"))', "masked_fill(~mask, 0.0)")],
+        "after_softmax": [('        scores = scores.masked_fill(~mask, float("-inf"))  # e^-inf = 0\n', ""),
+                          ("    weights = scores.softmax(axis=-1)\n",
+                           "    weights = scores.softmax(axis=-1)\n    if mask is not None:\n"
+                           "        weights = weights * mask\n")],
+        "no_unsqueeze": [("            mask = mask.unsqueeze(1)", "            pass")],
+    },
 }
 
 

@@ -13,6 +13,7 @@ from minigrad.learn.tasks import (
     task07_gradcheck,
     task08_lstm_cell,
     task09_scores,
+    task10_attention,
 )
 
 TASKS: list[Task] = [
@@ -25,4 +26,5 @@ TASKS: list[Task] = [
     task07_gradcheck.TASK,
     task08_lstm_cell.TASK,
     task09_scores.TASK,
+    task10_attention.TASK,
 ]
