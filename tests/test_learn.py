@@ -126,6 +126,11 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
                            "        weights = weights * mask\n")],
         "no_unsqueeze": [("            mask = mask.unsqueeze(1)", "            pass")],
     },
+    11: {
+        "concat_order": [("mg.concat([context, s], axis=-1)", "mg.concat([s, context], axis=-1)")],
+        "no_tanh": [("(mg.concat([context, s], axis=-1) @ w_c.T).tanh()", "mg.concat([context, s], axis=-1) @ w_c.T")],
+        "logits_from_s": [("return attentional @ w_o.T + b_o", "return s @ w_o.T + b_o")],
+    },
 }
 
 
@@ -194,7 +199,8 @@ def test_a_typical_mistake_fails_with_its_own_message(number: int, key: str, tmp
 
 
 # the earlier answers each task builds on (through minigrad.learn.mine)
-USES: dict[int, set[str]] = {2: {"Value"}, 4: {"sum_to"}, 6: {"softmax", "log_softmax"}}
+USES: dict[int, set[str]] = {2: {"Value"}, 4: {"sum_to"}, 6: {"softmax", "log_softmax"},
+                        11: {"dot_score", "attend"}}
 
 
 @pytest.mark.parametrize("number", sorted(TASKS)[1:])

@@ -14,6 +14,7 @@ from minigrad.learn.tasks import (
     task08_lstm_cell,
     task09_scores,
     task10_attention,
+    task11_luong_step,
 )
 
 TASKS: list[Task] = [
@@ -27,4 +28,5 @@ TASKS: list[Task] = [
     task08_lstm_cell.TASK,
     task09_scores.TASK,
     task10_attention.TASK,
+    task11_luong_step.TASK,
 ]
