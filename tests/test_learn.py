@@ -131,6 +131,17 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
         "no_tanh": [("(mg.concat([context, s], axis=-1) @ w_c.T).tanh()", "mg.concat([context, s], axis=-1) @ w_c.T")],
         "logits_from_s": [("return attentional @ w_o.T + b_o", "return s @ w_o.T + b_o")],
     },
+    12: {
+        "includes_eos": [("        if token == eos:\n            break\n        tokens.append(token)\n",
+                          "        tokens.append(token)\n        if token == eos:\n            break\n")],
+        "includes_bos": [("tokens, token = [], bos", "tokens, token = [bos], bos")],
+        "no_stop": [("        if token == eos:\n            break\n", "")],
+        "stale_token": [("        token = int(np.argmax(log_probs))\n        if token == eos:\n            break\n"
+                         "        tokens.append(token)\n",
+                         "        chosen = int(np.argmax(log_probs))\n        if chosen == eos:\n            break\n"
+                         "        tokens.append(chosen)\n")],
+        "max_len_off_by_one": [("for _ in range(max_len):", "for _ in range(max_len + 1):")],
+    },
 }
 
 

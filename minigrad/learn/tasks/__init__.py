@@ -15,6 +15,7 @@ from minigrad.learn.tasks import (
     task09_scores,
     task10_attention,
     task11_luong_step,
+    task12_greedy,
 )
 
 TASKS: list[Task] = [
@@ -29,4 +30,5 @@ TASKS: list[Task] = [
     task09_scores.TASK,
     task10_attention.TASK,
     task11_luong_step.TASK,
+    task12_greedy.TASK,
 ]
