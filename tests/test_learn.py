@@ -142,6 +142,12 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
                          "        tokens.append(chosen)\n")],
         "max_len_off_by_one": [("for _ in range(max_len):", "for _ in range(max_len + 1):")],
     },
+    13: {
+        "greedy_only": [("extensions[:beam_size]", "extensions[:1]")],
+        "last_step_score": [("(score + float(log_probs[candidate])", "(float(log_probs[candidate])")],
+        "drops_finished": [("                finished.append((score, tokens))\n", "                pass\n")],
+        "includes_eos": [("finished.append((score, tokens))", "finished.append((score, [*tokens, token]))")],
+    },
 }
 
 

@@ -1,6 +1,6 @@
 """Task 12: greedy decoding, one most likely token at a time.
 
-Read: docs/attention.md (§ 7. What attention gives, and where it is shown) and
+Read: docs/cli.md (§ 5. Translate) and
 notebooks/03_train_a_translator.py. Check: minigrad-learn check 12
 
 A trained decoder is a step function: given the token it produced last and its state, it gives

@@ -16,6 +16,7 @@ from minigrad.learn.tasks import (
     task10_attention,
     task11_luong_step,
     task12_greedy,
+    task13_beam_search,
 )
 
 TASKS: list[Task] = [
@@ -31,4 +32,5 @@ TASKS: list[Task] = [
     task10_attention.TASK,
     task11_luong_step.TASK,
     task12_greedy.TASK,
+    task13_beam_search.TASK,
 ]

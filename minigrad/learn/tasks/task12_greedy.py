@@ -76,6 +76,6 @@ TASK = Task(
     title={"en": "greedy decoding", "ko": "탐욕적 디코딩"},
     goal={"en": "feed back the most likely token until eos or max_len",
           "ko": "eos나 max_len까지 가장 그럴듯한 토큰을 다시 넣으며 디코딩"},
-    docs="docs/attention.md#7-what-attention-gives-and-where-it-is-shown",
+    docs="docs/cli.md#5-translate",
     notebook="notebooks/03_train_a_translator.py",
     provides=("greedy",), mistakes=MISTAKES, messages=MESSAGES, grade=grade)
