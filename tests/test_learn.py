@@ -148,6 +148,15 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
         "drops_finished": [("                finished.append((score, tokens))\n", "                pass\n")],
         "includes_eos": [("finished.append((score, tokens))", "finished.append((score, [*tokens, token]))")],
     },
+    14: {
+        "scale_by_embed": [("scores = scaled_dot_score(heads(query), heads(keys))",
+                            "scores = dot_score(heads(query), heads(keys)) * (1 / size ** 0.5)"),
+                           ("import attend, scaled_dot_score", "import attend, dot_score")],
+        "split_without_swap": [("x.reshape(batch, x.shape[1], num_heads, head_size).swapaxes(1, 2)",
+                                "x.reshape(batch, num_heads, x.shape[1], head_size)")],
+        "join_without_swap": [("context.swapaxes(1, 2).reshape(", "context.reshape(")],
+        "mask_without_heads_axis": [("mask.unsqueeze(1)  # the heads' axis", "mask")],
+    },
 }
 
 
@@ -217,7 +226,8 @@ def test_a_typical_mistake_fails_with_its_own_message(number: int, key: str, tmp
 
 # the earlier answers each task builds on (through minigrad.learn.mine)
 USES: dict[int, set[str]] = {2: {"Value"}, 4: {"sum_to"}, 6: {"softmax", "log_softmax"},
-                        11: {"dot_score", "attend"}}
+                        11: {"dot_score", "attend"},
+                        14: {"scaled_dot_score", "attend"}}
 
 
 @pytest.mark.parametrize("number", sorted(TASKS)[1:])

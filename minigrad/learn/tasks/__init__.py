@@ -17,6 +17,7 @@ from minigrad.learn.tasks import (
     task11_luong_step,
     task12_greedy,
     task13_beam_search,
+    task14_multi_head,
 )
 
 TASKS: list[Task] = [
@@ -33,4 +34,5 @@ TASKS: list[Task] = [
     task11_luong_step.TASK,
     task12_greedy.TASK,
     task13_beam_search.TASK,
+    task14_multi_head.TASK,
 ]
