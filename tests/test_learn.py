@@ -157,6 +157,19 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
         "join_without_swap": [("context.swapaxes(1, 2).reshape(", "context.reshape(")],
         "mask_without_heads_axis": [("mask.unsqueeze(1)  # the heads' axis", "mask")],
     },
+    15: {
+        "norm_wrong_axis": [("mean = x.mean(axis=-1, keepdims=True)", "mean = x.mean(axis=1, keepdims=True)"),
+                            ("(centred * centred).mean(axis=-1,", "(centred * centred).mean(axis=1,")],
+        "no_residual": [("layer_norm(x + attended,", "layer_norm(attended,"),
+                        ("layer_norm(h + fed,", "layer_norm(fed,")],
+        "pre_norm": [("    w_q, w_k, w_v", '    inputs = x\n    x = layer_norm(x, params["norm1.weight"], '
+                      'params["norm1.bias"])\n    w_q, w_k, w_v'),
+                     ('h = layer_norm(x + attended, params["norm1.weight"], params["norm1.bias"])',
+                      "h = inputs + attended"),
+                     ("hidden = (h @", 'hidden = (layer_norm(h, params["norm2.weight"], params["norm2.bias"]) @'),
+                     ('return layer_norm(h + fed, params["norm2.weight"], params["norm2.bias"])', "return h + fed")],
+        "no_relu": [('params["linear1.bias"]).relu()', 'params["linear1.bias"])')],
+    },
 }
 
 
@@ -227,7 +240,8 @@ def test_a_typical_mistake_fails_with_its_own_message(number: int, key: str, tmp
 # the earlier answers each task builds on (through minigrad.learn.mine)
 USES: dict[int, set[str]] = {2: {"Value"}, 4: {"sum_to"}, 6: {"softmax", "log_softmax"},
                         11: {"dot_score", "attend"},
-                        14: {"scaled_dot_score", "attend"}}
+                        14: {"scaled_dot_score", "attend"},
+                        15: {"multi_head_attention"}}
 
 
 @pytest.mark.parametrize("number", sorted(TASKS)[1:])

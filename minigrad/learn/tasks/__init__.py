@@ -18,6 +18,7 @@ from minigrad.learn.tasks import (
     task12_greedy,
     task13_beam_search,
     task14_multi_head,
+    task15_transformer_layer,
 )
 
 TASKS: list[Task] = [
@@ -35,4 +36,5 @@ TASKS: list[Task] = [
     task12_greedy.TASK,
     task13_beam_search.TASK,
     task14_multi_head.TASK,
+    task15_transformer_layer.TASK,
 ]
