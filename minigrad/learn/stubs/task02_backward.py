@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from minigrad.learn.mine import Value  # noqa: F401 (task 1's answer: the grader builds its graphs with it)
+
 
 def topological_order(root: Any) -> list[Any]:
     """Every node that ``root`` depends on, ``root`` included, each after all of its ``_prev``."""
