@@ -141,6 +141,7 @@ WRONG: dict[int, dict[str, list[tuple[str, str]]]] = {
                          "        chosen = int(np.argmax(log_probs))\n        if chosen == eos:\n            break\n"
                          "        tokens.append(chosen)\n")],
         "max_len_off_by_one": [("for _ in range(max_len):", "for _ in range(max_len + 1):")],
+        "no_max_len": [("for _ in range(max_len):", "while True:")],
     },
     13: {
         "greedy_only": [("extensions[:beam_size]", "extensions[:1]")],
@@ -267,6 +268,16 @@ def test_a_later_task_runs_on_the_learners_wrong_earlier_answer_only_when_it_pas
     result = track.check(2, tmp_path)
     assert result.passed and result.notes[0][0] == "fallback"
     assert "task 1 (value) does not pass yet" in core.message(TASKS[2], *result.notes[0], "en")
+
+
+def test_a_search_that_never_stops_is_stopped(tmp_path: Path) -> None:
+    path = tmp_path / TASKS[13].filename
+    text = (SOLUTIONS / TASKS[13].filename).read_text(encoding="utf-8")
+    endless = text.replace("for _ in range(max_len):", "while True:").replace(
+        "        if not beams:\n            break\n", "        beams = beams or [(0.0, [], 2, None)]\n")
+    path.write_text(endless, encoding="utf-8")
+    result = timed_check(13, tmp_path)
+    assert result.key == "no_max_len" and "2000" in result.text("en") and "2000" in result.text("ko")
 
 
 def test_start_never_overwrites_a_file_the_learner_changed(tmp_path: Path) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -27,11 +29,17 @@ MISTAKES = {
         "tokens, and exactly max_len when eos never comes",
         "eos를 내지 않는 디코더에서 max_len = {max_len}인데 토큰이 {count}개 나왔습니다. 토큰은 최대 max_len개, "
         "eos가 오지 않으면 정확히 max_len개입니다"),
+    "no_max_len": (
+        "on a decoder that never says eos, the decoding had not stopped after {limit} steps: stop after "
+        "max_len tokens even when eos never comes",
+        "eos를 내지 않는 디코더에서 {limit}단계가 지나도 디코딩이 멈추지 않았습니다. eos가 오지 않아도 "
+        "max_len개를 만들면 멈추세요"),
 }
 MESSAGES = {
     "tokens": ("the translation is {got}, expected {want}", "번역이 {got}인데 {want}이어야 합니다"),
 }
 BOS, EOS, VOCAB = 0, 1, 6
+Step = Callable[[int, Any], tuple[np.ndarray, Any]]
 NEXT = {0: 3, 3: 4, 4: 2, 2: 1, 1: 5, 5: 5}  # the most likely token after each token
 
 
@@ -50,8 +58,22 @@ def endless_step(token: int, state: int) -> tuple[np.ndarray, int]:
     return logits - np.log(np.exp(logits).sum()), state + 1
 
 
+def guarded(step: Step, limit: int = 200) -> Step:
+    """``step``, which ends a decoding that runs on past ``limit`` steps (it would never end by itself)."""
+    calls = 0
+
+    def guarded_step(token: int, state: Any) -> tuple[np.ndarray, Any]:
+        nonlocal calls
+        calls += 1
+        if calls > limit:
+            raise AnswerError("no_max_len", limit=limit)
+        return step(token, state)
+
+    return guarded_step
+
+
 def grade(module: ModuleType) -> None:
-    got = [int(t) for t in module.greedy(chain_step, 0, BOS, EOS, 8)]
+    got = [int(t) for t in module.greedy(guarded(chain_step), 0, BOS, EOS, 8)]
     want = [3, 4, 2]
     if got != want:
         if got[:1] == [BOS] and got[1:4] == want:
@@ -64,7 +86,7 @@ def grade(module: ModuleType) -> None:
             raise AnswerError("stale_token", got=got)
         raise AnswerError("tokens", got=got, want=want)
     for max_len in (3, 4):
-        got = [int(t) for t in module.greedy(endless_step, 0, BOS, EOS, max_len)]
+        got = [int(t) for t in module.greedy(guarded(endless_step), 0, BOS, EOS, max_len)]
         if len(got) != max_len:
             raise AnswerError("max_len_off_by_one", count=len(got), max_len=max_len)
         if got != [5, 4, 5, 4][:max_len]:

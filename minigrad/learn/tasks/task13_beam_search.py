@@ -7,6 +7,7 @@ from types import ModuleType
 import numpy as np
 
 from minigrad.learn.core import AnswerError, Task
+from minigrad.learn.tasks.task12_greedy import guarded
 
 MISTAKES = {
     "greedy_only": (
@@ -29,6 +30,9 @@ MISTAKES = {
         "번역이 eos로 끝납니다({got}). eos를 뺀 토큰을 돌려주세요"),
 }
 MESSAGES = {
+    "no_max_len": ("the search had not stopped after {limit} steps: stop after max_len steps, or when no "
+                   "hypothesis is left open", "{limit}단계가 지나도 탐색이 멈추지 않았습니다. max_len단계가 지나거나 "
+                   "열린 가설이 없으면 멈추세요"),
     "tokens": ("on {tree}, the translation is {got}, expected {want}",
                "{tree}에서 번역이 {got}인데 {want}이어야 합니다"),
 }
@@ -55,7 +59,7 @@ LAST_STEP_TRAP = {(): {A: 0.9, B: 0.1}, (A,): {EOS: 0.6, A: 0.2, B: 0.2}, (B,): 
 
 def grade(module: ModuleType) -> None:
     max_len = 5
-    got = [int(t) for t in module.beam_search(tree_step(GREEDY_TRAP), None, BOS, EOS, 2, max_len)]
+    got = [int(t) for t in module.beam_search(guarded(tree_step(GREEDY_TRAP), 2000), None, BOS, EOS, 2, max_len)]
     if got != [B]:
         if got == [B, EOS]:
             raise AnswerError("includes_eos", got=got)
@@ -64,7 +68,7 @@ def grade(module: ModuleType) -> None:
         if EOS not in got and len(got) in (0, max_len):
             raise AnswerError("drops_finished", got=got)
         raise AnswerError("tokens", tree="a decoder where greedy goes wrong", got=got, want=[B])
-    got = [int(t) for t in module.beam_search(tree_step(LAST_STEP_TRAP), None, BOS, EOS, 2, max_len)]
+    got = [int(t) for t in module.beam_search(guarded(tree_step(LAST_STEP_TRAP), 2000), None, BOS, EOS, 2, max_len)]
     if got == [B]:
         raise AnswerError("last_step_score", got=got)
     if got != [A]:
