@@ -280,6 +280,12 @@ def test_a_search_that_never_stops_is_stopped(tmp_path: Path) -> None:
     assert result.key == "no_max_len" and "2000" in result.text("en") and "2000" in result.text("ko")
 
 
+@pytest.mark.parametrize("page", ["docs/learn.md", "docs/learn.ko.md"])
+def test_the_docs_list_every_task(page: str) -> None:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    assert not [n for n, task in TASKS.items() if f"| {n} | `{task.name}` |" not in text]
+
+
 def test_start_never_overwrites_a_file_the_learner_changed(tmp_path: Path) -> None:
     task = TASKS[1]
     path, written = track.start(task, tmp_path)
