@@ -309,6 +309,16 @@ def test_an_error_in_the_learners_code_names_their_line(tmp_path: Path) -> None:
     assert result.key == "raised" and f"{path.name}, line" in result.text() and "NameError" in result.text()
 
 
+def test_a_syntax_error_and_a_wrong_value_are_named_in_both_languages(tmp_path: Path) -> None:
+    path = tmp_path / TASKS[3].filename
+    path.write_text("import numpy as np\n\ndef sum_to(grad, shape)\n    return grad\n", encoding="utf-8")
+    result = track.check(3, tmp_path)
+    assert result.key == "raised" and f"{path.name}, line 3" in result.text() and "SyntaxError" in result.text()
+    path.write_text("import numpy as np\n\ndef sum_to(grad, shape):\n    return np.zeros(shape)\n", encoding="utf-8")
+    result = track.check(3, tmp_path)
+    assert result.key == "values" and "expected" in result.text("en") and HANGUL.search(result.text("ko"))
+
+
 def test_the_language_comes_from_the_option_or_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(variable, raising=False)

@@ -59,7 +59,8 @@ GENERIC: dict[str, tuple[str, str]] = {
                "{where}에서 {error} 오류가 났습니다: {text}"),
     "shape": ("{what} has shape {got} but should have shape {want}",
               "{what}의 shape이 {got}인데 {want}이어야 합니다"),
-    "values": ("{what} is wrong: {detail}", "{what}이(가) 틀렸습니다: {detail}"),
+    "values": ("{what} is wrong: at {index} it is {got:.6g}, expected {want:.6g}",
+               "{what}이(가) 틀렸습니다. {index} 위치의 값이 {got:.6g}인데 {want:.6g}이어야 합니다"),
 }
 NOTES: dict[str, tuple[str, str]] = {
     "fallback": ("task {number} ({name}) does not pass yet, so {what} comes from the reference solution",

@@ -39,7 +39,7 @@ def need_close(what: str, got: Any, want: Any, rtol: float = 1e-5, atol: float =
         error = np.abs(got - want)
         error = np.where(np.isnan(error), np.inf, error)
         index = tuple(int(i) for i in np.unravel_index(int(np.argmax(error)), want.shape)) if want.ndim else ()
-        raise AnswerError("values", what=what, detail=f"at {index} it is {got[index]:.6g}, expected {want[index]:.6g}")
+        raise AnswerError("values", what=what, index=index, got=float(got[index]), want=float(want[index]))
 
 
 def central_differences(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:

@@ -98,6 +98,8 @@ def load(path: Path) -> ModuleType:
 
 def _where(error: BaseException, path: Path) -> tuple[str, str]:
     """Where in the learner's file an error came from, and the function it was in."""
+    if isinstance(error, SyntaxError) and error.lineno is not None:
+        return f"{path.name}, line {error.lineno}", "?"
     frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).resolve() == path.resolve()]
     if not frames:  # raised outside the learner's file, on something it returned
         return "what your code returned", "?"
