@@ -16,11 +16,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from minigrad.learn import cli, core, track
-from minigrad.learn.core import GENERIC, SOLUTIONS
+from minigrad.learn.core import GENERIC, SOLUTIONS, AnswerError
 
 ROOT = Path(__file__).resolve().parent.parent
 TASKS = {task.number: task for task in track.tasks()}
@@ -284,6 +286,26 @@ def test_a_search_that_never_stops_is_stopped(tmp_path: Path) -> None:
 def test_the_docs_list_every_task(page: str) -> None:
     text = (ROOT / page).read_text(encoding="utf-8")
     assert not [n for n, task in TASKS.items() if f"| {n} | `{task.name}` |" not in text]
+
+
+def test_the_training_runs_fail_an_answer_that_cannot_learn() -> None:
+    # answers that train nothing: a zero gradient, a cell that forgets its state, a layer that never attends
+    from minigrad.learn.tasks import task06_cross_entropy, task08_lstm_cell, task15_transformer_layer
+
+    with track.grading(track.Context(ROOT, reference=True)):
+        reference = {n: track.load(SOLUTIONS / TASKS[n].filename) for n in (8, 15)}
+    cell, layer = reference[8].lstm_cell, reference[15]
+    broken = {
+        6: (task06_cross_entropy, SimpleNamespace(cross_entropy=lambda z, t: (0.0, np.zeros_like(z)))),
+        8: (task08_lstm_cell, SimpleNamespace(lstm_cell=lambda x, h, c, *w: cell(x, h * 0, c * 0, *w))),
+        15: (task15_transformer_layer, SimpleNamespace(
+            encoder_layer=lambda x, p, heads, mask=None: layer.layer_norm(x, p["norm1.weight"], p["norm1.bias"]))),
+    }
+    for number, (grader, module) in broken.items():
+        with pytest.raises(AnswerError) as caught:
+            grader.learns(module)
+        assert caught.value.key == "does_not_learn"
+        assert HANGUL.search(core.message(TASKS[number], "does_not_learn", caught.value.details, "ko"))
 
 
 def test_start_never_overwrites_a_file_the_learner_changed(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Task 6's grader: the loss against minigrad's CrossEntropyLoss, its gradient against central differences."""
+"""Task 6's grader: the loss against minigrad's CrossEntropyLoss, its gradient against central differences,
+then gradient descent on that gradient, which must learn."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ MISTAKES = {
         "손실이 {got:.4g} < 0입니다. 정답 클래스 로그 확률에 마이너스를 붙인 값입니다(-log p ≥ 0)"),
 }
 
+MESSAGES = {
+    "does_not_learn": (
+        "gradient descent on your dL/dlogits for {steps} steps did not separate three clusters of points "
+        "(accuracy {accuracy:.0%}, needs {needed:.0%})",
+        "내 dL/dlogits로 {steps}단계 경사 하강을 했지만 점 세 무리를 가르지 못했습니다"
+        "(정확도 {accuracy:.0%}, {needed:.0%} 필요)"),
+}
+
 
 def grade(module: ModuleType) -> None:
     generator = rng(6)
@@ -53,6 +62,24 @@ def grade(module: ModuleType) -> None:
     if close(grad, count * numerical):
         raise AnswerError("no_mean", what="the gradient", factor=count)
     need_close("dL/dlogits", grad, numerical, 1e-5, 1e-7)
+    learns(module)
+
+
+def learns(module: ModuleType, steps: int = 100, needed: float = 0.95) -> None:
+    """Softmax regression on three clusters, trained by gradient descent on the learner's dL/dlogits."""
+    generator = rng(60)
+    centres = np.array([[2.0, 0.0], [-1.0, 1.7], [-1.0, -1.7]])
+    targets = generator.integers(0, 3, 90)
+    points = centres[targets] + 0.5 * generator.standard_normal((90, 2))
+    weights, bias = np.zeros((2, 3)), np.zeros(3)
+    for _ in range(steps):
+        _, grad = module.cross_entropy(points @ weights + bias, targets)
+        grad = np.asarray(grad)
+        weights -= 0.5 * points.T @ grad
+        bias -= 0.5 * grad.sum(axis=0)
+    accuracy = float(((points @ weights + bias).argmax(axis=1) == targets).mean())
+    if accuracy < needed:
+        raise AnswerError("does_not_learn", steps=steps, accuracy=accuracy, needed=needed)
 
 
 def _loss(logits: np.ndarray, targets: np.ndarray) -> float:
@@ -67,4 +94,4 @@ TASK = Task(
           "ko": "배치 평균 -log p(정답 클래스)와 그 기울기 (softmax - onehot) / N"},
     docs="docs/attention.md#2-one-attention-step",
     notebook="notebooks/03_train_a_translator.py",
-    provides=("cross_entropy",), mistakes=MISTAKES, grade=grade)
+    provides=("cross_entropy",), mistakes=MISTAKES, messages=MESSAGES, grade=grade)

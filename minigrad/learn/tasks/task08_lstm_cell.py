@@ -1,4 +1,5 @@
-"""Task 8's grader: the learner's LSTM step against minigrad's nn.LSTMCell, values and every gradient."""
+"""Task 8's grader: the learner's LSTM step against minigrad's nn.LSTMCell, values and every gradient, then a
+short training run of an LSTM made of the learner's cells that must learn."""
 
 from __future__ import annotations
 
@@ -32,6 +33,11 @@ MISTAKES = {
         "backward가 닿지 못합니다"),
 }
 MESSAGES = {
+    "does_not_learn": (
+        "an LSTM of your cells trained for {steps} steps did not learn to remember the first of {length} bits "
+        "(accuracy {accuracy:.0%}, needs {needed:.0%}): check that the cell carries c from step to step",
+        "내 셀로 만든 LSTM을 {steps}단계 학습했지만 {length}개 비트 중 첫 비트를 기억하는 법을 배우지 못했습니다"
+        "(정확도 {accuracy:.0%}, {needed:.0%} 필요). 셀이 c를 단계에서 단계로 넘기는지 확인하세요"),
     "not_tensor": ("lstm_cell returned {kind}: return (h', c') as minigrad tensors",
                    "lstm_cell이 {kind}을(를) 돌려줬습니다. (h', c')를 minigrad 텐서로 돌려주세요"),
 }
@@ -93,6 +99,34 @@ def grade(module: ModuleType) -> None:
         if mine.grad is None:
             raise AnswerError("graph_broken", name=name)
         need_close(f"the gradient of {name}", mine.grad, theirs.grad)
+    learns(module)
+
+
+def learns(module: ModuleType, steps: int = 80, needed: float = 0.95) -> None:
+    """The learner's cell, unrolled over 4 one-hot bits, trained with Adam to say the first bit from its last h."""
+    generator = rng(80)
+    hidden, length, batch = 8, 4, 32
+
+    def parameter(*shape: int) -> mg.nn.Parameter:
+        return mg.nn.Parameter(tensor(generator.standard_normal(shape) / np.sqrt(shape[-1])))
+
+    weight_ih, weight_hh, head = parameter(4 * hidden, 2), parameter(4 * hidden, hidden), parameter(2, hidden)
+    bias = mg.nn.Parameter(tensor(np.zeros(4 * hidden)))
+    optimizer = mg.optim.Adam([weight_ih, weight_hh, bias, head], lr=0.05)
+    accuracy = 0.0
+    for _ in range(steps):
+        bits = generator.integers(0, 2, (batch, length))
+        h = c = tensor(np.zeros((batch, hidden)))
+        for t in range(length):
+            h, c = module.lstm_cell(tensor(np.eye(2)[bits[:, t]]), h, c, weight_ih, weight_hh, bias)
+        logits = h @ head.T  # (batch, 2)
+        loss = mg.nn.CrossEntropyLoss()(logits, mg.tensor(bits[:, 0], device="cpu"))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        accuracy = float((logits.numpy().argmax(axis=-1) == bits[:, 0]).mean())
+    if accuracy < needed:
+        raise AnswerError("does_not_learn", steps=steps, length=length, accuracy=accuracy, needed=needed)
 
 
 TASK = Task(

@@ -70,7 +70,7 @@ def _check_layer_norm(module: ModuleType, generator: np.random.Generator) -> Non
     need_close("layer_norm", got, _norm(x) * weight + bias)
 
 
-def _learns(module: ModuleType) -> None:
+def learns(module: ModuleType) -> None:
     """Embedding → the learner's layer → a linear head, trained to put the first token at every position."""
     generator = rng(150)
     vocab, length, size, heads, steps, needed = 4, 5, 8, 2, 60, 0.9
@@ -124,7 +124,7 @@ def grade(module: ModuleType) -> None:
                 if close(got, variant):
                     raise AnswerError(key)
         need_close(f"the layer's output {what}", got, want)
-    _learns(module)
+    learns(module)
 
 
 def _variant(params: dict[str, np.ndarray], x: np.ndarray, heads: int, residual: bool = True,
