@@ -235,8 +235,9 @@ def test_a_typical_mistake_fails_with_its_own_message(number: int, key: str, tmp
     result = timed_check(number, tmp_path)
     assert result.key == key, f"expected the message for {key!r}, got {result.key!r}: {result.text()}"
     english, korean = TASKS[number].mistakes[key]
-    assert result.text("en") == english.format(**result.failure.details)
-    assert result.text("ko") == korean.format(**result.failure.details)
+    details = result.failure.details
+    assert result.text("en") == english.format(**{k: getattr(v, "en", v) for k, v in details.items()})
+    assert result.text("ko") == korean.format(**{k: getattr(v, "ko", v) for k, v in details.items()})
     assert HANGUL.search(result.text("ko")) and not HANGUL.search(result.text("en"))
 
 
@@ -339,6 +340,14 @@ def test_a_syntax_error_and_a_wrong_value_are_named_in_both_languages(tmp_path: 
     path.write_text("import numpy as np\n\ndef sum_to(grad, shape):\n    return np.zeros(shape)\n", encoding="utf-8")
     result = track.check(3, tmp_path)
     assert result.key == "values" and "expected" in result.text("en") and HANGUL.search(result.text("ko"))
+    wrong_answer(10, "wrong_axis", tmp_path)
+    path = tmp_path / TASKS[10].filename
+    path.write_text(path.read_text(encoding="utf-8").replace("return weights @ values, weights",
+                                                             "return weights @ values * 2, weights"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("softmax(axis=1)", "softmax(axis=-1)"), encoding="utf-8")
+    result = track.check(10, tmp_path)  # the context, wrong for no listed reason: named in the learner's language
+    assert result.key == "values" and result.text("en").startswith("the context without a mask is wrong")
+    assert result.text("ko").startswith("마스크 없는 문맥 벡터이(가) 틀렸습니다")
 
 
 def test_the_language_comes_from_the_option_or_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:

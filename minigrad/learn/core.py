@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 STUBS, SOLUTIONS = HERE / "stubs", HERE / "solutions"
@@ -37,6 +37,13 @@ class Task:
 
     def stub_text(self) -> str:
         return (STUBS / self.filename).read_text(encoding="utf-8")
+
+
+class Words(NamedTuple):
+    """A phrase that fills a message, in both languages (the message picks one)."""
+
+    en: str
+    ko: str
 
 
 class AnswerError(Exception):
@@ -73,4 +80,6 @@ def message(task: Task | None, key: str, details: dict[str, Any], lang: str) -> 
     """The text of failure ``key`` in ``lang``, its fields filled from ``details``."""
     table = {**GENERIC, **NOTES, **(task.messages if task else {}), **(task.mistakes if task else {})}
     english, korean = table[key]
-    return (korean if lang == "ko" else english).format(**details)
+    local = {name: (value.ko if lang == "ko" else value.en) if isinstance(value, Words) else value
+             for name, value in details.items()}
+    return (korean if lang == "ko" else english).format(**local)

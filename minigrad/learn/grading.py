@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 import minigrad as mg
-from minigrad.learn.core import AnswerError
+from minigrad.learn.core import AnswerError, Words
 
 
 def array(x: Any) -> np.ndarray:
@@ -24,13 +24,13 @@ def close(got: Any, want: Any, rtol: float = 1e-5, atol: float = 1e-7) -> bool:
     return got.shape == want.shape and bool(np.allclose(got, want, rtol=rtol, atol=atol))
 
 
-def need_shape(what: str, got: Any, want: tuple[int, ...]) -> None:
+def need_shape(what: str | Words, got: Any, want: tuple[int, ...]) -> None:
     shape = tuple(np.shape(array(got)))
     if shape != tuple(want):
         raise AnswerError("shape", what=what, got=shape, want=tuple(want))
 
 
-def need_close(what: str, got: Any, want: Any, rtol: float = 1e-5, atol: float = 1e-7) -> None:
+def need_close(what: str | Words, got: Any, want: Any, rtol: float = 1e-5, atol: float = 1e-7) -> None:
     """``got`` must equal ``want``: first its shape, then its values (the worst element is named)."""
     want = array(want)
     need_shape(what, got, want.shape)

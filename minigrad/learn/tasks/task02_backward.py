@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from types import ModuleType
 
-from minigrad.learn.core import AnswerError, Task
+from minigrad.learn.core import AnswerError, Task, Words
 
 MISTAKES = {
     "no_seed": (
@@ -48,7 +48,8 @@ def _expect(graph: str, name: str, got: float, want: float) -> None:
 
 def grade(module: ModuleType) -> None:
     if not hasattr(module, "Value"):
-        raise AnswerError("missing", what="Value (keep the stub's import of it)")
+        raise AnswerError("missing", what=Words("Value (keep the stub's import of it)",
+                                                "Value(스텁의 import를 그대로 두세요)"))
     value = module.Value  # task 1's class: the graphs are made of the learner's own Value
     walk = module.backward
     # L = a * b: one op

@@ -6,7 +6,7 @@ from types import ModuleType
 
 import numpy as np
 
-from minigrad.learn.core import AnswerError, Task
+from minigrad.learn.core import AnswerError, Task, Words
 from minigrad.learn.grading import central_differences, close, need_close, rng
 
 MISTAKES = {
@@ -47,7 +47,7 @@ def _square(module: ModuleType, generator: np.random.Generator) -> None:
                 raise AnswerError("swapped_order", name=name)
             if close(got, plain):
                 raise AnswerError("no_transpose", name=name, other=other)
-            need_close(f"dL/d{name} for 3×3 matrices", got, want, 1e-5, 1e-6)
+            need_close(Words(f"dL/d{name} for 3×3 matrices", f"3×3 행렬의 dL/d{name}"), got, want, 1e-5, 1e-6)
 
 
 def grade(module: ModuleType) -> None:
@@ -68,8 +68,9 @@ def grade(module: ModuleType) -> None:
         if len(a_shape) == 3 and not (close(got_a, want_a, 1e-5, 1e-6) and close(got_b, want_b, 1e-5, 1e-6)):
             if b_shape[0] == a_shape[0]:
                 raise AnswerError("dot_T", shape=a_shape)
-        need_close(f"dL/dA for A {a_shape} @ B {b_shape}", got_a, want_a, 1e-5, 1e-6)
-        need_close(f"dL/dB for A {a_shape} @ B {b_shape}", got_b, want_b, 1e-5, 1e-6)
+        product = f"A {a_shape} @ B {b_shape}"
+        need_close(Words(f"dL/dA for {product}", f"{product}의 dL/dA"), got_a, want_a, 1e-5, 1e-6)
+        need_close(Words(f"dL/dB for {product}", f"{product}의 dL/dB"), got_b, want_b, 1e-5, 1e-6)
 
 
 TASK = Task(

@@ -7,7 +7,7 @@ from types import ModuleType
 import numpy as np
 
 import minigrad as mg
-from minigrad.learn.core import AnswerError, Task
+from minigrad.learn.core import AnswerError, Task, Words
 from minigrad.learn.grading import need_close, rng
 
 MISTAKES = {
@@ -61,18 +61,18 @@ def grade(module: ModuleType) -> None:
         want_soft, want_log = _reference(square, axis)
         for name, fn, want in (("softmax", module.softmax, want_soft), ("log_softmax", module.log_softmax, want_log)):
             got = _call(name, fn, square, axis)
-            need_close(f"{name}(x, axis={axis}) of a 4×4 x", got, want)
+            need_close(Words(f"{name}(x, axis={axis}) of a 4×4 x", f"4×4 x의 {name}(x, axis={axis})"), got, want)
     large = np.array([[1000.0, 999.0, 998.0]])
     for name, fn, want in zip(("softmax", "log_softmax"), (module.softmax, module.log_softmax), _reference(large)):
         got = _call(name, fn, large)
         if not np.all(np.isfinite(got)):
             raise AnswerError("overflow", name=name, got=np.round(got, 4).tolist())
-        need_close(f"{name} of [1000, 999, 998]", got, want)
+        need_close(Words(f"{name} of [1000, 999, 998]", f"[1000, 999, 998]의 {name}"), got, want)
     far = np.array([[0.0, -800.0]])
     got = _call("log_softmax", module.log_softmax, far)
     if not np.all(np.isfinite(got)):
         raise AnswerError("log_of_softmax", got=got.tolist())
-    need_close("log_softmax of [0, -800]", got, _reference(far)[1])
+    need_close(Words("log_softmax of [0, -800]", "[0, -800]의 log_softmax"), got, _reference(far)[1])
 
 
 TASK = Task(

@@ -9,7 +9,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.learn.core import AnswerError, Task
+from minigrad.learn.core import AnswerError, Task, Words
 from minigrad.learn.grading import central_differences, close, need_close, rng, tensor
 
 MISTAKES = {
@@ -52,15 +52,15 @@ def grade(module: ModuleType) -> None:
     if np.isclose(loss, -want):
         raise AnswerError("negative_loss", got=loss)
     if np.isclose(loss, count * want):
-        raise AnswerError("no_mean", what="the loss", factor=count)
+        raise AnswerError("no_mean", what=Words("the loss", "손실"), factor=count)
     if np.isclose(abs(loss), abs(log_probs[:, targets].mean())):
         raise AnswerError("wrong_pick")
-    need_close("the loss", loss, want)
+    need_close(Words("the loss", "손실"), loss, want)
     numerical = central_differences(lambda z: _loss(z, targets), logits)
     if close(grad, -numerical):
         raise AnswerError("sign")
     if close(grad, count * numerical):
-        raise AnswerError("no_mean", what="the gradient", factor=count)
+        raise AnswerError("no_mean", what=Words("the gradient", "기울기"), factor=count)
     need_close("dL/dlogits", grad, numerical, 1e-5, 1e-7)
     learns(module)
 

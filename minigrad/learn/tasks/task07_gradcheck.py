@@ -6,7 +6,7 @@ from types import ModuleType
 
 import numpy as np
 
-from minigrad.learn.core import AnswerError, Task
+from minigrad.learn.core import AnswerError, Task, Words
 from minigrad.learn.grading import close, need_close, rng
 
 MISTAKES = {
@@ -53,9 +53,11 @@ def grade(module: ModuleType) -> None:
         raise AnswerError("no_half")
     if close(got, want + 3 * x * 1e-3, 1e-3, 1e-6) or close(got, want - 3 * x * 1e-3, 1e-3, 1e-6):
         raise AnswerError("one_sided", eps=1e-3)
-    need_close("numerical_gradient of Σ x³ (eps = 1e-3)", got, want, 1e-5, 1e-5)
-    need_close("numerical_gradient of Σ sin(x)·x", module.numerical_gradient(lambda v: float(np.sum(np.sin(v) * v)),
-                                                                           x.copy()), np.sin(x) + x * np.cos(x))
+    need_close(Words("numerical_gradient of Σ x³ (eps = 1e-3)", "Σ x³의 numerical_gradient(eps = 1e-3)"),
+               got, want, 1e-5, 1e-5)
+    smooth = module.numerical_gradient(lambda v: float(np.sum(np.sin(v) * v)), x.copy())
+    need_close(Words("numerical_gradient of Σ sin(x)·x", "Σ sin(x)·x의 numerical_gradient"), smooth,
+               np.sin(x) + x * np.cos(x))
     # gradcheck's verdicts: the right gradient passes, a wrong one fails
     for grad, truth in ((3 * x ** 2, True), (3 * x ** 2 + 0.01, False), (-3 * x ** 2, False)):
         said = bool(module.gradcheck(cube, grad, x.copy()))

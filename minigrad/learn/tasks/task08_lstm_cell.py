@@ -8,7 +8,7 @@ from types import ModuleType
 import numpy as np
 
 import minigrad as mg
-from minigrad.learn.core import AnswerError, Task
+from minigrad.learn.core import AnswerError, Task, Words
 from minigrad.learn.grading import array, close, need_close, rng, tensor
 
 MISTAKES = {
@@ -98,7 +98,7 @@ def grade(module: ModuleType) -> None:
     for name, mine, theirs in zip(NAMES, tensors, oracle_inputs):
         if mine.grad is None:
             raise AnswerError("graph_broken", name=name)
-        need_close(f"the gradient of {name}", mine.grad, theirs.grad)
+        need_close(Words(f"the gradient of {name}", f"{name}의 기울기"), mine.grad, theirs.grad)
     learns(module)
 
 

@@ -7,7 +7,7 @@ from types import ModuleType
 import numpy as np
 
 import minigrad as mg
-from minigrad.learn.core import AnswerError, Task
+from minigrad.learn.core import AnswerError, Task, Words
 from minigrad.learn.grading import array, close, need_close, need_shape, rng, tensor
 from models.attention import AdditiveScore, CosineScore, DotScore, GeneralScore, ScaledDotScore
 
@@ -88,7 +88,8 @@ def grade(module: ModuleType) -> None:
     # query and key sizes that differ: general and additive bridge them
     wide_keys = tensor(generator.standard_normal((batch, src_len, size + 2)))
     got = module.general_score(query, wide_keys, tensor(generator.standard_normal((size, size + 2))))
-    need_shape(f"general_score with queries of size {size} and keys of size {size + 2}", got,
+    need_shape(Words(f"general_score with queries of size {size} and keys of size {size + 2}",
+                     f"쿼리 크기 {size}, 키 크기 {size + 2}의 general_score"), got,
                (batch, tgt_len, src_len))
 
 

@@ -7,7 +7,7 @@ from types import ModuleType
 import numpy as np
 
 import minigrad as mg
-from minigrad.learn.core import AnswerError, Task
+from minigrad.learn.core import AnswerError, Task, Words
 from minigrad.learn.grading import array, need_close, rng, tensor
 from models.attention import causal_mask, masked_softmax, padding_mask
 
@@ -41,7 +41,7 @@ MISTAKES = {
 
 
 def _check(module: ModuleType, scores: np.ndarray, values: np.ndarray, mask: mg.Tensor | None,
-           what: str) -> None:
+           what: Words) -> None:
     """The learner's weights and context against masked_softmax's, naming the mistake when one fits."""
     full = None if mask is None else (mask.unsqueeze(1) if mask.ndim == 2 else mask)
     with mg.no_grad():
@@ -69,8 +69,8 @@ def _check(module: ModuleType, scores: np.ndarray, values: np.ndarray, mask: mg.
                 if np.allclose(weights, kept * allowed):
                     raise AnswerError("after_softmax", total=float(totals[row]))
             raise AnswerError("wrong_axis", row=int(row[-1]), total=float(totals[row]))
-    need_close(f"the weights {what}", weights, want)
-    need_close(f"the context {what}", context, want @ values)
+    need_close(Words(f"the weights {what.en}", f"{what.ko} 가중치"), weights, want)
+    need_close(Words(f"the context {what.en}", f"{what.ko} 문맥 벡터"), context, want @ values)
 
 
 def grade(module: ModuleType) -> None:
@@ -78,11 +78,12 @@ def grade(module: ModuleType) -> None:
     batch, tgt_len, src_len, size = 2, 3, 5, 4
     scores = generator.standard_normal((batch, tgt_len, src_len)) * 2
     values = generator.standard_normal((batch, src_len, size))
-    _check(module, scores, values, None, "without a mask")
-    _check(module, scores, values, padding_mask([5, 3]), "with the padding mask of lengths [5, 3]")
+    _check(module, scores, values, None, Words("without a mask", "마스크 없는"))
+    _check(module, scores, values, padding_mask([5, 3]),
+           Words("with the padding mask of lengths [5, 3]", "길이 [5, 3] 패딩 마스크를 쓴"))
     square = generator.standard_normal((batch, src_len, src_len))
     _check(module, square, generator.standard_normal((batch, src_len, size)), causal_mask(src_len),
-           "with a causal mask")
+           Words("with a causal mask", "인과 마스크를 쓴"))
 
 
 TASK = Task(

@@ -7,7 +7,7 @@ from types import ModuleType
 import numpy as np
 
 import minigrad as mg
-from minigrad.learn.core import AnswerError, Task
+from minigrad.learn.core import AnswerError, Task, Words
 from minigrad.learn.grading import array, close, need_close, rng, tensor
 from models.attention import Attention, padding_mask
 
@@ -42,17 +42,17 @@ def grade(module: ModuleType) -> None:
     logits = attentional @ arrays["w_o"].T + arrays["b_o"]
     got_logits, got_attentional, got_weights = module.luong_step(
         tensor(arrays["s"]), tensor(arrays["states"]), mask, *(tensor(arrays[n]) for n in ("w_c", "w_o", "b_o")))
-    need_close("the attention weights α", got_weights, weights)
+    need_close(Words("the attention weights α", "어텐션 가중치 α"), got_weights, weights)
     got_attentional = array(got_attentional)
     swapped = np.concatenate([arrays["s"], context], axis=-1) @ arrays["w_c"].T
     if close(got_attentional, np.tanh(swapped)):
         raise AnswerError("concat_order")
     if close(got_attentional, joined @ arrays["w_c"].T):
         raise AnswerError("no_tanh")
-    need_close("the attentional state h̃", got_attentional, attentional)
+    need_close(Words("the attentional state h̃", "어텐션 상태 h̃"), got_attentional, attentional)
     if close(got_logits, arrays["s"] @ arrays["w_o"].T + arrays["b_o"]):
         raise AnswerError("logits_from_s")
-    need_close("the logits", got_logits, logits)
+    need_close(Words("the logits", "로짓"), got_logits, logits)
 
 
 TASK = Task(

@@ -7,7 +7,7 @@ from types import ModuleType
 import numpy as np
 
 import minigrad as mg
-from minigrad.learn.core import AnswerError, Task
+from minigrad.learn.core import AnswerError, Task, Words
 from minigrad.learn.grading import array, close, need_close, rng, tensor
 from models.attention import causal_mask, multi_head_attention, padding_mask
 
@@ -67,13 +67,14 @@ def grade(module: ModuleType) -> None:
                                                                               {"split_swap": False})):
             if close(weights, variant(*arrays, heads, **options)[1]):
                 raise AnswerError(key, size=size, head=head_size)
-        need_close("the weights (batch, heads, tgt_len, src_len)", weights, want_weights)
+        need_close(Words("the weights (batch, heads, tgt_len, src_len)", "가중치 (batch, heads, tgt_len, src_len)"),
+                   weights, want_weights)
     if not close(context, want_context) and close(context, variant(*arrays, heads, join_swap=False)[0]):
         raise AnswerError("join_without_swap")
-    need_close("the context (batch, tgt_len, E)", context, want_context)
+    need_close(Words("the context (batch, tgt_len, E)", "문맥 벡터 (batch, tgt_len, E)"), context, want_context)
     # masks: a padding mask (batch, 1, src_len) and a causal one (1, len, len), shared by the heads
-    for mask, what in ((padding_mask([4, 2]).unsqueeze(1), "a padding mask"),
-                       (causal_mask(src_len), "a causal mask")):
+    for mask, what in ((padding_mask([4, 2]).unsqueeze(1), Words("a padding mask", "패딩 마스크")),
+                       (causal_mask(src_len), Words("a causal mask", "인과 마스크"))):
         query = arrays[0] if mask.shape[1] == 1 else arrays[1]
         try:
             context, weights = module.multi_head_attention(tensor(query), tensor(arrays[1]), tensor(arrays[2]),
@@ -83,8 +84,8 @@ def grade(module: ModuleType) -> None:
         with mg.no_grad():
             want_context, want_weights = multi_head_attention(tensor(query), tensor(arrays[1]), tensor(arrays[2]),
                                                               heads, mask)
-        need_close(f"the weights with {what}", weights, want_weights.numpy())
-        need_close(f"the context with {what}", context, want_context.numpy())
+        need_close(Words(f"the weights with {what.en}", f"{what.ko}를 쓴 가중치"), weights, want_weights.numpy())
+        need_close(Words(f"the context with {what.en}", f"{what.ko}를 쓴 문맥 벡터"), context, want_context.numpy())
 
 
 TASK = Task(

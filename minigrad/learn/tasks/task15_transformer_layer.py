@@ -8,7 +8,7 @@ from types import ModuleType
 import numpy as np
 
 import minigrad as mg
-from minigrad.learn.core import AnswerError, Task
+from minigrad.learn.core import AnswerError, Task, Words
 from minigrad.learn.grading import array, close, need_close, rng, tensor
 from models.attention import padding_mask
 from models.transformer import TransformerEncoderLayer
@@ -114,7 +114,8 @@ def grade(module: ModuleType) -> None:
               "norm2.bias": (size,)}
     params = {name: generator.standard_normal(shape) * 0.7 for name, shape in shapes.items()}
     x = generator.standard_normal((batch, length, size))
-    for mask, what in ((None, "without a mask"), (padding_mask([4, 2]).unsqueeze(1), "with a padding mask")):
+    for mask, what in ((None, Words("without a mask", "마스크 없이")),
+                       (padding_mask([4, 2]).unsqueeze(1), Words("with a padding mask", "패딩 마스크를 쓴"))):
         want = oracle(params, x, heads, mask)
         got = array(module.encoder_layer(tensor(x), {n: tensor(v) for n, v in params.items()}, heads, mask))
         if not close(got, want) and mask is None:
@@ -123,7 +124,7 @@ def grade(module: ModuleType) -> None:
                                  ("no_relu", _variant(params, x, heads, relu=False))):
                 if close(got, variant):
                     raise AnswerError(key)
-        need_close(f"the layer's output {what}", got, want)
+        need_close(Words(f"the layer's output {what.en}", f"{what.ko} 층의 출력"), got, want)
     learns(module)
 
 
