@@ -210,6 +210,8 @@ def test_each_task_lists_three_mistakes_in_both_languages_and_links_docs_that_ex
         assert english != korean and HANGUL.search(korean) and not HANGUL.search(english)
     for lang in ("en", "ko"):
         assert task.title[lang] and task.goal[lang]
+    stub = task.stub_text()
+    assert f"minigrad-learn check {number}" in stub and task.docs.partition("#")[0] in stub and task.notebook in stub
     page, _, anchor = task.docs.partition("#")
     assert (ROOT / page).exists() and (ROOT / task.notebook).exists()
     assert anchor in {re.sub(r"[^\w\- ]", "", h.strip().lower().replace("`", "")).replace(" ", "-")
