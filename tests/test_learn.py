@@ -352,6 +352,15 @@ def test_a_syntax_error_and_a_wrong_value_are_named_in_both_languages(tmp_path: 
     assert result.text("ko").startswith("마스크 없는 문맥 벡터이(가) 틀렸습니다")
 
 
+def test_a_loop_that_never_ends_is_stopped_and_named(tmp_path: Path) -> None:
+    path = tmp_path / TASKS[2].filename
+    text = (SOLUTIONS / TASKS[2].filename).read_text(encoding="utf-8")
+    endless = text.replace("node, inputs_done = stack.pop()", "node, inputs_done = stack[-1]")  # never popped
+    path.write_text(endless.replace("order.append(node)", "pass"), encoding="utf-8")
+    result = track.check(2, tmp_path, time_limit=0.5)
+    assert result.key == "too_slow" and f"{path.name}, line" in result.text("en") and HANGUL.search(result.text("ko"))
+
+
 def test_the_language_comes_from_the_option_or_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(variable, raising=False)

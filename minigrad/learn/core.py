@@ -64,6 +64,8 @@ GENERIC: dict[str, tuple[str, str]] = {
                 "파일에 {what}이(가) 없습니다. 스텁에 있던 이름을 그대로 두세요"),
     "raised": ("your code raised {error} at {where}: {text}",
                "{where}에서 {error} 오류가 났습니다: {text}"),
+    "too_slow": ("the check stopped your code after {seconds:g} s at {where}: is there a loop that never ends?",
+                 "{seconds:g}초가 지나 {where}에서 코드를 멈췄습니다. 끝나지 않는 반복문이 있지 않나요?"),
     "shape": ("{what} has shape {got} but should have shape {want}",
               "{what}의 shape이 {got}인데 {want}이어야 합니다"),
     "values": ("{what} is wrong: at {index} it is {got:.6g}, expected {want:.6g}",

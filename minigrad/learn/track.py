@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
+import threading
 import traceback
 import warnings
 from collections.abc import Iterator
@@ -106,13 +108,39 @@ def _where(error: BaseException, path: Path) -> tuple[str, str]:
     return f"{path.name}, line {frames[-1].lineno}", frames[-1].name
 
 
-def check(number: int, workspace: Path | str = DEFAULT_WORKSPACE, reference: bool = False) -> Result:
-    """Grade task ``number``: the learner's file in ``workspace``, or the reference with ``reference=True``."""
+class _OutOfTimeError(Exception):
+    """The check's time ran out (a loop in the learner's code that never ends)."""
+
+
+@contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise _OutOfTimeError wherever the code is after ``seconds`` (POSIX, main thread; elsewhere no limit)."""
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise _OutOfTimeError
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def check(number: int, workspace: Path | str = DEFAULT_WORKSPACE, reference: bool = False,
+          time_limit: float | None = None) -> Result:
+    """Grade task ``number``: the learner's file in ``workspace``, or the reference with ``reference=True``.
+
+    ``time_limit`` (seconds) stops code that never ends; the command gives it 60."""
     the_task = task(number)
     workspace = Path(workspace)
     path = SOLUTIONS / the_task.filename if reference else workspace / the_task.filename
     result = Result(the_task, path)
-    with grading(Context(workspace, reference)) as context:
+    with grading(Context(workspace, reference)) as context, _time_limit(time_limit):
         try:
             if not path.exists():
                 raise AnswerError("no_file", path=path, number=number)
@@ -125,6 +153,8 @@ def check(number: int, workspace: Path | str = DEFAULT_WORKSPACE, reference: boo
                 the_task.grade(module)
         except AnswerError as wrong:
             result.failure = wrong
+        except _OutOfTimeError as error:
+            result.failure = AnswerError("too_slow", seconds=time_limit, where=_where(error, path)[0])
         except NotImplementedError as error:
             result.failure = AnswerError("not_done", what=_where(error, path)[1])
         except Exception as error:  # the learner's code failed: say where, in their file
