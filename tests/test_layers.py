@@ -39,6 +39,7 @@ RANKS = {
     "minigrad.legacy": 7,  # the old .npz checkpoints, read to convert them
     "minigrad.viz": 7,  # it draws modules, so it sits above nn
     "minigrad": 8,  # the package's __init__: it gathers everything
+    "minigrad.learn": 9,  # the learner's track: above models/, whose attention code grades the attention tasks
 }
 
 
@@ -132,3 +133,17 @@ def test_models_use_only_minigrads_public_names(path: Path) -> None:
             assert node.module == "minigrad", f"{path.name}: from {node.module} import ...; use minigrad's public names"
             hidden = [alias.name for alias in node.names if alias.name not in PUBLIC]
             assert not hidden, f"{path.name}: {hidden} are not among minigrad's public names (minigrad.__all__)"
+
+
+def test_only_the_learners_track_imports_models() -> None:
+    # minigrad.learn sits above models/ (its graders and references use models.attention and
+    # models.transformer), so it is the one part of minigrad that may import models; the rest never does,
+    # and nothing imports minigrad.learn (its rank is the top one)
+    for name, path in minigrad_modules().items():
+        if name == "minigrad.learn" or name.startswith("minigrad.learn."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            modules = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                       else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not [m for m in modules if m.split(".")[0] == "models"], f"{name} imports models/"
+    assert rank("minigrad.learn.tasks") == max(RANKS.values())

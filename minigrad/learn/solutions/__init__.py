@@ -1,0 +1,1 @@
+"""The reference solutions, one per task, graded by `minigrad-learn check N --reference`."""

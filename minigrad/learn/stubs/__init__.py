@@ -1,0 +1,1 @@
+"""The learner's starting files, one per task: what `minigrad-learn start N` writes."""
