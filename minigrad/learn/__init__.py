@@ -16,6 +16,13 @@ __all__ = ["main"]
 
 def main(argv: list[str] | None = None) -> int:
     """The ``minigrad-learn`` command; returns its exit status."""
+    import os
+    import sys
+
     from minigrad.learn.cli import main as cli_main
 
-    return cli_main(argv)
+    try:
+        return cli_main(argv)
+    except BrokenPipeError:  # `minigrad-learn list | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
