@@ -74,9 +74,11 @@ __all__ = [
     "where", "zeros", "zeros_like",
 ]
 
-# optimizers, drawings (Module.draw) and checkpoints (their format, bounded reading, the old .npz) sit above the engine
-from minigrad import legacy, optim, safefile, serialization, viz
-from minigrad.serialization import CheckpointError, load, load_config, save
+# optimizers, drawings (Module.draw) and checkpoints (minigrad/io/: their format, bounded reading, the old .npz)
+# sit above the engine
+from minigrad import optim, viz
+from minigrad.io import legacy, safefile, serialization
+from minigrad.io.serialization import CheckpointError, load, load_config, save
 
 __all__ += ["CheckpointError", "legacy", "load", "load_config", "optim", "safefile", "save", "serialization", "viz"]
 

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # rank of each module (or package, for every module in it); an import may only go to an equal or lower rank
 RANKS = {
     "minigrad.strict": 0,
-    "minigrad.safefile": 0,  # bounded reading and atomic writing of files: NumPy and the standard library only
+    "minigrad.io.safefile": 0,  # bounded reading and atomic writing of files: NumPy and the standard library only
     "minigrad.backend": 1,
     "minigrad.grad_mode": 1,
     "minigrad.tensor": 2,  # Tensor and the backward walk
@@ -35,8 +35,7 @@ RANKS = {
     "minigrad.gradcheck": 6,
     "minigrad.nn": 6,
     "minigrad.optim": 6,
-    "minigrad.serialization": 7,
-    "minigrad.legacy": 7,  # the old .npz checkpoints, read to convert them
+    "minigrad.io": 7,  # checkpoints: their format (serialization) and the old .npz (legacy), read to convert them
     "minigrad.viz": 7,  # it draws modules, so it sits above nn
     "minigrad": 8,  # the package's __init__: it gathers everything
 }

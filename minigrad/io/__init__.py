@@ -1,0 +1,12 @@
+"""Files: checkpoints and the care they need, kept out of the engine's way.
+
+* :mod:`~minigrad.io.serialization`: ``save``/``load`` of nested state as ``.safetensors``
+  (PyTorch's names, a SHA-256, written atomically);
+* :mod:`~minigrad.io.safefile`: a stranger's file read under bounds before anything is
+  allocated, and the atomic write;
+* :mod:`~minigrad.io.legacy`: the old ``.npz`` format (format 1), read under the same bounds
+  only to convert it (``minigrad-translate convert``).
+
+``minigrad.save``, ``minigrad.load`` and ``minigrad.serialization`` (the same module) are the
+public names; nothing in the engine imports this package.
+"""
