@@ -25,13 +25,9 @@ RANKS = {
     "minigrad.tensor": 2,  # Tensor and the backward walk
     "minigrad.autograd": 3,  # Function and torch.autograd's entry points
     "minigrad.creation": 3,
-    "minigrad.ops": 4,
+    "minigrad.ops": 4,  # one file per kind of op: the Functions, their user functions, the Tensor methods
     "minigrad.fast": 4,  # the fast layer sits beside the ops it replaces
-    "minigrad.functional": 5,
-    "minigrad.arrange": 5,  # the rest of the op set, beside functional: shapes and orders,
-    "minigrad.pointwise": 5,  # elementwise math,
-    "minigrad.reductions": 5,  # and reductions
-    "minigrad.losses": 6,
+    "minigrad.functional": 5,  # the op set's public face (nn.functional, the same file, sits in nn)
     "minigrad.gradcheck": 6,
     "minigrad.nn": 6,
     "minigrad.optim": 6,

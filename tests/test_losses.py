@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as torch_f
 
 import minigrad as mg
-from minigrad import losses
+from minigrad.ops import losses
 
 TOL = {"rtol": 1e-5, "atol": 1e-6}
 

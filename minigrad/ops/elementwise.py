@@ -1,4 +1,9 @@
-"""Elementwise ops. Shapes broadcast as in NumPy; the engine sums gradients back down."""
+"""Elementwise ops: + - * / **, exp, log, sqrt, tanh, sigmoid, relu, abs, maximum, minimum, clip,
+where, the cast ``to``; then comparisons, dropout and the in-place forms.
+
+Shapes broadcast as in NumPy; the engine sums gradients back down. Each Function is followed by
+its user function, and :data:`METHODS` at the end lists what this file gives ``Tensor``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,15 @@ from typing import Any
 
 from minigrad import backend
 from minigrad.autograd import Function
+from minigrad.grad_mode import is_grad_enabled, no_grad
+from minigrad.ops.arguments import binary, lift, no_grad_result
 from minigrad.tensor import Tensor
+
+__all__ = [
+    "abs", "add", "clip", "clone", "div", "dropout", "eq", "exp", "ge", "gt", "le", "log", "logical_and", "logical_not",
+    "logical_or", "logical_xor", "lt", "masked_fill", "maximum", "minimum", "mul", "ne", "neg", "pow", "relu",
+    "sigmoid", "sqrt", "sub", "tanh", "to", "where",
+]
 
 
 class Add(Function):
@@ -21,6 +34,11 @@ class Add(Function):
         return grad, grad
 
 
+def add(x: Any, y: Any) -> Tensor:
+    """x + y, broadcasting."""
+    return binary(Add, "add", x, y)
+
+
 class Sub(Function):
     """z = x - y;  dz/dx = 1, dz/dy = -1."""
 
@@ -31,6 +49,11 @@ class Sub(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, Tensor | None]:
         return grad, -grad if ctx.needs_input_grad[1] else None
+
+
+def sub(x: Any, y: Any) -> Tensor:
+    """x - y, broadcasting."""
+    return binary(Sub, "sub", x, y)
 
 
 class Mul(Function):
@@ -46,6 +69,11 @@ class Mul(Function):
         x, y = ctx.saved_tensors
         return (grad * y if ctx.needs_input_grad[0] else None,
                 grad * x if ctx.needs_input_grad[1] else None)
+
+
+def mul(x: Any, y: Any) -> Tensor:
+    """x * y, broadcasting."""
+    return binary(Mul, "mul", x, y)
 
 
 class Div(Function):
@@ -64,6 +92,13 @@ class Div(Function):
                 -grad_x * x / y if ctx.needs_input_grad[1] else None)
 
 
+def div(x: Any, y: Any) -> Tensor:
+    """x / y, broadcasting; true division, so integers divide into the default float dtype (as torch)."""
+    if isinstance(x, Tensor) and x.data.dtype.kind in "iub" and not (isinstance(y, Tensor) and y.dtype.kind == "f"):
+        x = x.to(dtype=backend.default_float)
+    return binary(Div, "div", x, y)
+
+
 class Neg(Function):
     """z = -x;  dz/dx = -1."""
 
@@ -74,6 +109,10 @@ class Neg(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return -grad
+
+
+def neg(x: Tensor) -> Tensor:
+    return Neg.apply(x)
 
 
 class Pow(Function):
@@ -100,6 +139,13 @@ class Pow(Function):
         return grad_x, grad_p
 
 
+def pow(x: Any, exponent: Any) -> Tensor:  # noqa: A001 - the op's name
+    """x ** exponent, with a scalar or a tensor exponent."""
+    if not isinstance(x, Tensor):  # a number base (2 ** x): d/d exponent needs its log, a tensor op
+        x = lift(x, exponent)
+    return binary(Pow, "pow", x, exponent)
+
+
 class Exp(Function):
     """y = eˣ;  dy/dx = y."""
 
@@ -115,6 +161,10 @@ class Exp(Function):
         return grad * y
 
 
+def exp(x: Tensor) -> Tensor:
+    return Exp.apply(x)
+
+
 class Log(Function):
     """y = ln x;  dy/dx = 1/x."""
 
@@ -127,6 +177,10 @@ class Log(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         x, = ctx.saved_tensors
         return grad / x
+
+
+def log(x: Tensor) -> Tensor:
+    return Log.apply(x)
 
 
 class Sqrt(Function):
@@ -144,6 +198,10 @@ class Sqrt(Function):
         return grad / (2 * y)
 
 
+def sqrt(x: Tensor) -> Tensor:
+    return Sqrt.apply(x)
+
+
 class Tanh(Function):
     """y = tanh x;  dy/dx = 1 - y²."""
 
@@ -157,6 +215,10 @@ class Tanh(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         y, = ctx.saved_tensors
         return grad * (1 - y * y)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return Tanh.apply(x)
 
 
 class Sigmoid(Function):
@@ -176,6 +238,10 @@ class Sigmoid(Function):
         return grad * y * (1 - y)
 
 
+def sigmoid(x: Tensor) -> Tensor:
+    return Sigmoid.apply(x)
+
+
 class Relu(Function):
     """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
 
@@ -190,6 +256,10 @@ class Relu(Function):
         return grad * positive
 
 
+def relu(x: Tensor) -> Tensor:
+    return Relu.apply(x)
+
+
 class Abs(Function):
     """y = |x|;  dy/dx = sign(x) (0 at x = 0)."""
 
@@ -202,6 +272,10 @@ class Abs(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         x, = ctx.saved_tensors
         return grad * ctx.xp.sign(x.data)
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001
+    return Abs.apply(x)
 
 
 class Maximum(Function):
@@ -222,10 +296,20 @@ class Maximum(Function):
         return grad * share_x, grad * (1 - share_x)
 
 
+def maximum(x: Any, y: Any) -> Tensor:
+    """Elementwise max(x, y); on a tie each side gets half of the gradient."""
+    return binary(Maximum, "maximum", x, y)
+
+
 class Minimum(Maximum):
     """z = min(x, y) elementwise; the smaller input gets the gradient, a tie splits it evenly."""
 
     pick = "minimum"
+
+
+def minimum(x: Any, y: Any) -> Tensor:
+    """Elementwise min(x, y); on a tie each side gets half of the gradient."""
+    return binary(Minimum, "minimum", x, y)
 
 
 class Clip(Function):
@@ -247,6 +331,13 @@ class Clip(Function):
         return grad * inside.data.astype(grad.dtype), None, None
 
 
+def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """Clamp x into [min, max]; the gradient passes where x is inside (ends included)."""
+    if min is None and max is None:
+        raise ValueError("clip: give min, max, or both")
+    return Clip.apply(x, min, max)
+
+
 class Where(Function):
     """z = x where condition else y;  the gradient goes to whichever was chosen."""
 
@@ -259,6 +350,30 @@ class Where(Function):
         condition = ctx.inputs[0]
         zero = Tensor(ctx.xp.zeros((), dtype=grad.dtype))
         return None, Where.apply(condition, grad, zero), Where.apply(condition, zero, grad)
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """x where ``condition`` holds, else y (broadcasting); no gradient flows to the condition."""
+    tensors = [v for v in (x, y, condition) if isinstance(v, Tensor)]
+    if not tensors:
+        raise TypeError("where: at least one argument must be a tensor")
+    like = next((v for v in (x, y) if isinstance(v, Tensor)), tensors[0])
+    if isinstance(condition, (list, tuple)):
+        condition = Tensor(like.device.asarray(condition))
+    condition, x, y = lift(condition, like), lift(x, like), lift(y, like)
+    if condition.dtype.kind != "b":
+        raise TypeError(f"where: the condition must be a boolean tensor, not {condition.dtype}")
+    try:
+        return Where.apply(condition, x, y)
+    except ValueError:
+        raise ValueError(
+            f"where: shapes {condition.shape}, {x.shape} and {y.shape} cannot be broadcast together"
+        ) from None
+
+
+def masked_fill(x: Tensor, mask: Any, value: float) -> Tensor:
+    """x with ``value`` wherever ``mask`` is True (mask broadcasts against x)."""
+    return where(mask, lift(value, x), x)
 
 
 class To(Function):
@@ -275,3 +390,148 @@ class To(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
         device, dtype = ctx.source
         return To.apply(grad, device, dtype), None, None
+
+
+def to(x: Tensor, device: Any = None, dtype: Any = None) -> Tensor:
+    """x on ``device`` and/or with ``dtype`` (``x.to(mg.float64)`` as in torch); the gradient flows back."""
+    if device is not None and not isinstance(device, (str, backend.Device)):
+        device, dtype = None, device  # a dtype in the first place, as torch allows
+    target = x.device if device is None else backend.get_device(device)
+    if target == x.device and (dtype is None or backend.result_type(dtype) == x.dtype):
+        return x
+    if dtype is not None and not backend.is_floating(dtype):
+        with no_grad():
+            return To.apply(x, target, dtype)
+    return To.apply(x, target, dtype)
+
+
+# --- comparisons: they give boolean tensors with no gradient -------------------------------
+
+
+def _compare(name: str) -> Any:
+    def compare(x: Any, y: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = lift(x, y)
+        y = lift(y, x)
+        if x.device != y.device:
+            raise backend.DeviceError(f"{name}: tensors on {x.device} and {y.device}")
+        try:
+            return no_grad_result(x, getattr(x.data, f"__{name}__")(y.data))
+        except ValueError:
+            raise ValueError(f"{name}: shapes {x.shape} and {y.shape} cannot be broadcast together") from None
+
+    compare.__name__ = name
+    compare.__doc__ = f"Elementwise ``{name}`` as a boolean tensor (no gradient)."
+    return compare
+
+
+lt, le, gt, ge, eq, ne = (_compare(n) for n in ("lt", "le", "gt", "ge", "eq", "ne"))
+logical_and, logical_or, logical_xor = (_compare(n) for n in ("and", "or", "xor"))
+
+
+def logical_not(x: Tensor) -> Tensor:
+    """Elementwise not of a boolean tensor (``~mask``)."""
+    if x.dtype.kind != "b":
+        raise TypeError(f"logical_not: expected a boolean tensor, not {x.dtype}")
+    return Tensor(~x.data)
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy with its own memory, still in the graph (the gradient passes through unchanged)."""
+    return mul(x, 1)
+
+
+# --- dropout: a mask, drawn anew on each call --------------------------------------------------
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p); identity when not training."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be a probability in [0, 1], not {p}")
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return x * 0.0
+    keep = x.device.rand(x.shape, x.dtype) >= p
+    return x * Tensor(keep.astype(x.dtype) * (1.0 / (1.0 - p)))
+
+
+# --- in-place forms (only where autograd cannot be fooled) ----------------------------------
+
+
+def inplace(op: Any, name: str) -> Any:
+    """The method ``x.name(other)``: ``op(x, other)`` written into x's own array (refused if the graph would see)."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        if self.requires_grad and (is_grad_enabled() or not self.is_leaf):
+            raise RuntimeError(
+                f"{name}: an in-place op on a tensor that requires grad would corrupt the graph; "
+                "use the out-of-place form, or run it under no_grad() on a leaf"
+            )
+        result = op(self, other)
+        if result.shape != self.shape:
+            raise ValueError(f"{name}: the result has shape {result.shape}, which does not fit {self.shape}")
+        self.data[...] = result.data
+        return self
+
+    return method
+
+
+def _fill(self: Tensor, value: float) -> Tensor:
+    """Every element set to ``value``, in place."""
+    return inplace(lambda x, _: Tensor(x.device.xp.full(x.shape, value, dtype=x.dtype)), "fill_")(self, None)
+
+
+def _zero(self: Tensor) -> Tensor:
+    """Every element set to 0, in place (``p.grad.zero_()``)."""
+    return _fill(self, 0)
+
+
+def _copy(self: Tensor, source: Tensor) -> Tensor:
+    """The elements of ``source`` (broadcast to this shape) written into this tensor, in place."""
+    return inplace(lambda x, s: Tensor(x.device.xp.broadcast_to(x.device.asarray(
+        s.data if isinstance(s, Tensor) else s, dtype=x.dtype), x.shape)), "copy_")(self, source)
+
+
+def _clamp_inplace(self: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    return inplace(lambda x, _: clip(x, min, max), "clamp_")(self, None)
+
+
+def _scaled_add(op: Any, name: str) -> Any:
+    def method(self: Tensor, other: Any, alpha: float = 1) -> Tensor:
+        return inplace(op, name)(self, other if alpha == 1 else other * alpha)
+
+    method.__name__ = name
+    return method
+
+
+def _bool(self: Tensor) -> bool:
+    if self.size != 1:
+        raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()")
+    return bool(self.item())
+
+
+METHODS = {
+    "__add__": add, "__radd__": lambda x, y: add(y, x),
+    "__sub__": sub, "__rsub__": lambda x, y: sub(y, x),
+    "__mul__": mul, "__rmul__": lambda x, y: mul(y, x),
+    "__truediv__": div, "__rtruediv__": lambda x, y: div(y, x),
+    "__pow__": pow, "__rpow__": lambda x, y: pow(y, x),
+    "__neg__": neg, "__abs__": abs,
+    "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge, "__eq__": eq, "__ne__": ne,
+    "__hash__": object.__hash__,  # tensors are keys by identity, though == is elementwise
+    "__and__": logical_and, "__or__": logical_or, "__xor__": logical_xor, "__invert__": logical_not,
+    "__bool__": _bool, "__float__": lambda self: float(self.item()), "__int__": lambda self: int(self.item()),
+    "__iadd__": inplace(add, "+="), "__isub__": inplace(sub, "-="),
+    "__imul__": inplace(mul, "*="), "__itruediv__": inplace(div, "/="),
+    "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "neg": neg,
+    "exp": exp, "log": log, "sqrt": sqrt, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
+    "abs": abs, "clip": clip, "clamp": clip, "maximum": maximum, "minimum": minimum, "masked_fill": masked_fill,
+    "clone": clone, "to": to, "cpu": lambda x: to(x, "cpu"), "cuda": lambda x, index=0: to(x, f"cuda:{index}"),
+    "float": lambda x: to(x, dtype=backend.float32), "double": lambda x: to(x, dtype=backend.float64),
+    "long": lambda x: to(x, dtype=backend.int64), "half": lambda x: to(x, dtype=backend.float16),
+    "bool": lambda x: to(x, dtype=backend.bool_),
+    "add_": _scaled_add(add, "add_"), "sub_": _scaled_add(sub, "sub_"),
+    "mul_": inplace(mul, "mul_"), "div_": inplace(div, "div_"),
+    "zero_": _zero, "fill_": _fill, "copy_": _copy, "clamp_": _clamp_inplace, "clip_": _clamp_inplace,
+}
