@@ -1,7 +1,7 @@
 """Layers only go down: every import in minigrad/, lazy ones too, points at a lower layer, and none
 closes a cycle; models/ reaches minigrad only through its public names.
 
-The layers, bottom to top (DEVELOPERS.md, shared/style.md): backend → autograd (tensor, Function,
+The layers, bottom to top (README.md's map names the modules): backend → autograd (tensor, Function,
 grad mode) → ops (and the fast layer) → nn / optim / gradcheck / viz → models → examples, CLI.
 """
 

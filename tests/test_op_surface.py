@@ -193,3 +193,15 @@ def test_the_faces_import_every_kind() -> None:
             assert set(kind.__all__) <= set(face.__all__), (face.__name__, kind.__name__)
     importlib.reload(F)  # re-importing the face attaches nothing twice and changes nothing
     assert F.sin is ops.trig.sin
+
+
+@pytest.mark.parametrize("readme", ["README.md", "README.ko.md"])
+def test_the_readme_map_names_every_module(readme: str) -> None:
+    text = (ROOT / readme).read_text(encoding="utf-8")
+    table = "\n".join(line for line in text.splitlines() if line.startswith("| `minigrad/"))
+    top = [path.name + ("/" if path.is_dir() else "") for path in sorted(PACKAGE.iterdir())
+           if (path.suffix == ".py" and path.name != "__init__.py") or (path / "__init__.py").exists()]
+    missing = [name for name in top if f"`minigrad/{name}" not in table]
+    assert not missing, f"{readme}'s map leaves out {missing}"
+    kinds = [kind.__name__.rsplit(".", 1)[-1] for kind in ops.KINDS]
+    assert all(f"`{kind}`" in table for kind in kinds), f"{readme}'s map leaves out a kind of op"
