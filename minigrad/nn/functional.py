@@ -10,6 +10,7 @@ user function right below it, and the map of the kinds is in :mod:`minigrad.ops`
 from __future__ import annotations
 
 from minigrad.ops import KINDS
+from minigrad.ops.compare import *  # noqa: F403
 from minigrad.ops.einsum import *  # noqa: F403
 from minigrad.ops.elementwise import *  # noqa: F403
 from minigrad.ops.index import *  # noqa: F403

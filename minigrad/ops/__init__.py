@@ -3,7 +3,9 @@
 ==================  ==========================================================================
 ``arguments.py``    what every op shares: numbers lifted to tensors, dtype promotion, ``dim``/``axis``
 ``elementwise.py``  + - * / **, exp, log, sqrt, tanh, sigmoid, relu, abs, maximum, clip, where, to,
-                    comparisons, dropout, the in-place forms
+                    clone, dropout
+``compare.py``      < <= == … and & | ^ ~: boolean tensors, no gradient
+``inplace.py``      ``x += y``, ``add_``, ``zero_``, ``copy_`` …: where autograd cannot be fooled
 ``pointwise.py``    log1p, expm1, softplus, erf, the step functions, remainder, and activations
 ``trig.py``         sin, cos, tan, their inverses, sinh, cosh
 ``reduce.py``       sum, mean, max, min, softmax, log_softmax, logsumexp, var, std, norm, pooling
@@ -27,10 +29,24 @@ are attached, so ``x.sin()`` is ``ops/trig.py``'s ``sin``.
 
 from __future__ import annotations
 
-from minigrad.ops import einsum, elementwise, index, linalg, losses, move, pointwise, reduce, scan, shape, trig
+from minigrad.ops import (
+    compare,
+    einsum,
+    elementwise,
+    index,
+    inplace,
+    linalg,
+    losses,
+    move,
+    pointwise,
+    reduce,
+    scan,
+    shape,
+    trig,
+)
 from minigrad.tensor import Tensor
 
-KINDS = (elementwise, pointwise, trig, reduce, scan, shape, index, move, linalg, einsum, losses)
+KINDS = (elementwise, compare, inplace, pointwise, trig, reduce, scan, shape, index, move, linalg, einsum, losses)
 
 for _kind in KINDS:
     for _name, _method in _kind.METHODS.items():

@@ -1,5 +1,5 @@
 """Elementwise ops: + - * / **, exp, log, sqrt, tanh, sigmoid, relu, abs, maximum, minimum, clip,
-where, the cast ``to``; then comparisons, dropout and the in-place forms.
+where, the cast ``to``; then clone and dropout, composed of them.
 
 Shapes broadcast as in NumPy; the engine sums gradients back down. Each Function is followed by
 its user function, and :data:`METHODS` at the end lists what this file gives ``Tensor``.
@@ -11,14 +11,13 @@ from typing import Any
 
 from minigrad import backend
 from minigrad.autograd import Function
-from minigrad.grad_mode import is_grad_enabled, no_grad
-from minigrad.ops.arguments import binary, lift, no_grad_result
+from minigrad.grad_mode import no_grad
+from minigrad.ops.arguments import binary, lift
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "abs", "add", "clip", "clone", "div", "dropout", "eq", "exp", "ge", "gt", "le", "log", "logical_and", "logical_not",
-    "logical_or", "logical_xor", "lt", "masked_fill", "maximum", "minimum", "mul", "ne", "neg", "pow", "relu",
-    "sigmoid", "sqrt", "sub", "tanh", "to", "where",
+    "abs", "add", "clip", "clone", "div", "dropout", "exp", "log", "masked_fill", "maximum", "minimum", "mul", "neg",
+    "pow", "relu", "sigmoid", "sqrt", "sub", "tanh", "to", "where",
 ]
 
 
@@ -405,37 +404,6 @@ def to(x: Tensor, device: Any = None, dtype: Any = None) -> Tensor:
     return To.apply(x, target, dtype)
 
 
-# --- comparisons: they give boolean tensors with no gradient -------------------------------
-
-
-def _compare(name: str) -> Any:
-    def compare(x: Any, y: Any) -> Tensor:
-        if not isinstance(x, Tensor):
-            x = lift(x, y)
-        y = lift(y, x)
-        if x.device != y.device:
-            raise backend.DeviceError(f"{name}: tensors on {x.device} and {y.device}")
-        try:
-            return no_grad_result(x, getattr(x.data, f"__{name}__")(y.data))
-        except ValueError:
-            raise ValueError(f"{name}: shapes {x.shape} and {y.shape} cannot be broadcast together") from None
-
-    compare.__name__ = name
-    compare.__doc__ = f"Elementwise ``{name}`` as a boolean tensor (no gradient)."
-    return compare
-
-
-lt, le, gt, ge, eq, ne = (_compare(n) for n in ("lt", "le", "gt", "ge", "eq", "ne"))
-logical_and, logical_or, logical_xor = (_compare(n) for n in ("and", "or", "xor"))
-
-
-def logical_not(x: Tensor) -> Tensor:
-    """Elementwise not of a boolean tensor (``~mask``)."""
-    if x.dtype.kind != "b":
-        raise TypeError(f"logical_not: expected a boolean tensor, not {x.dtype}")
-    return Tensor(~x.data)
-
-
 def clone(x: Tensor) -> Tensor:
     """A copy with its own memory, still in the graph (the gradient passes through unchanged)."""
     return mul(x, 1)
@@ -456,61 +424,6 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return x * Tensor(keep.astype(x.dtype) * (1.0 / (1.0 - p)))
 
 
-# --- in-place forms (only where autograd cannot be fooled) ----------------------------------
-
-
-def inplace(op: Any, name: str) -> Any:
-    """The method ``x.name(other)``: ``op(x, other)`` written into x's own array (refused if the graph would see)."""
-
-    def method(self: Tensor, other: Any) -> Tensor:
-        if self.requires_grad and (is_grad_enabled() or not self.is_leaf):
-            raise RuntimeError(
-                f"{name}: an in-place op on a tensor that requires grad would corrupt the graph; "
-                "use the out-of-place form, or run it under no_grad() on a leaf"
-            )
-        result = op(self, other)
-        if result.shape != self.shape:
-            raise ValueError(f"{name}: the result has shape {result.shape}, which does not fit {self.shape}")
-        self.data[...] = result.data
-        return self
-
-    return method
-
-
-def _fill(self: Tensor, value: float) -> Tensor:
-    """Every element set to ``value``, in place."""
-    return inplace(lambda x, _: Tensor(x.device.xp.full(x.shape, value, dtype=x.dtype)), "fill_")(self, None)
-
-
-def _zero(self: Tensor) -> Tensor:
-    """Every element set to 0, in place (``p.grad.zero_()``)."""
-    return _fill(self, 0)
-
-
-def _copy(self: Tensor, source: Tensor) -> Tensor:
-    """The elements of ``source`` (broadcast to this shape) written into this tensor, in place."""
-    return inplace(lambda x, s: Tensor(x.device.xp.broadcast_to(x.device.asarray(
-        s.data if isinstance(s, Tensor) else s, dtype=x.dtype), x.shape)), "copy_")(self, source)
-
-
-def _clamp_inplace(self: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-    return inplace(lambda x, _: clip(x, min, max), "clamp_")(self, None)
-
-
-def _scaled_add(op: Any, name: str) -> Any:
-    def method(self: Tensor, other: Any, alpha: float = 1) -> Tensor:
-        return inplace(op, name)(self, other if alpha == 1 else other * alpha)
-
-    method.__name__ = name
-    return method
-
-
-def _bool(self: Tensor) -> bool:
-    if self.size != 1:
-        raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()")
-    return bool(self.item())
-
-
 METHODS = {
     "__add__": add, "__radd__": lambda x, y: add(y, x),
     "__sub__": sub, "__rsub__": lambda x, y: sub(y, x),
@@ -518,12 +431,6 @@ METHODS = {
     "__truediv__": div, "__rtruediv__": lambda x, y: div(y, x),
     "__pow__": pow, "__rpow__": lambda x, y: pow(y, x),
     "__neg__": neg, "__abs__": abs,
-    "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge, "__eq__": eq, "__ne__": ne,
-    "__hash__": object.__hash__,  # tensors are keys by identity, though == is elementwise
-    "__and__": logical_and, "__or__": logical_or, "__xor__": logical_xor, "__invert__": logical_not,
-    "__bool__": _bool, "__float__": lambda self: float(self.item()), "__int__": lambda self: int(self.item()),
-    "__iadd__": inplace(add, "+="), "__isub__": inplace(sub, "-="),
-    "__imul__": inplace(mul, "*="), "__itruediv__": inplace(div, "/="),
     "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "neg": neg,
     "exp": exp, "log": log, "sqrt": sqrt, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
     "abs": abs, "clip": clip, "clamp": clip, "maximum": maximum, "minimum": minimum, "masked_fill": masked_fill,
@@ -531,7 +438,5 @@ METHODS = {
     "float": lambda x: to(x, dtype=backend.float32), "double": lambda x: to(x, dtype=backend.float64),
     "long": lambda x: to(x, dtype=backend.int64), "half": lambda x: to(x, dtype=backend.float16),
     "bool": lambda x: to(x, dtype=backend.bool_),
-    "add_": _scaled_add(add, "add_"), "sub_": _scaled_add(sub, "sub_"),
-    "mul_": inplace(mul, "mul_"), "div_": inplace(div, "div_"),
-    "zero_": _zero, "fill_": _fill, "copy_": _copy, "clamp_": _clamp_inplace, "clip_": _clamp_inplace,
+    "__float__": lambda self: float(self.item()), "__int__": lambda self: int(self.item()),
 }
