@@ -9,4 +9,9 @@
 
 ``minigrad.save``, ``minigrad.load`` and ``minigrad.serialization`` (the same module) are the
 public names; nothing in the engine imports this package.
+
+Why the converter stays: ``minigrad-translate train``, ``resume`` and ``evaluate`` refuse an old
+``.npz`` and tell the user to run ``convert``, which is the only way to keep a run trained before
+the switch to .safetensors; it reads under the same bounds as ``load``, and a hostile-file test
+suite covers it (``benchmarks/hostile_checkpoints.py``). It can go when that advice goes.
 """
