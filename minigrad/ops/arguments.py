@@ -2,8 +2,9 @@
 promotion, NumPy's ``axis``/``keepdims`` beside torch's ``dim``/``keepdim``, and shape arguments.
 
 ``axis``/``keepdims`` (NumPy) and ``dim``/``keepdim`` (torch) are the same arguments, as torch
-itself accepts both; :func:`dim_or_axis` picks whichever was given. An axis is checked here once,
-with an error that names the op, and a reduction over no axes at all is the identity.
+itself accepts both; :func:`dim_or_axis` and :func:`keepdim_or_keepdims` pick whichever was given.
+An axis is checked here once, with an error that names the op, and a reduction over no axes at
+all is the identity.
 """
 
 from __future__ import annotations
@@ -97,9 +98,14 @@ def no_grad_result(x: Tensor, data: Any) -> Tensor:
 # --- axes --------------------------------------------------------------------------------------
 
 
-def dim_or_axis(axis: Any, keepdims: bool, dim: Any, keepdim: bool | None) -> tuple[Any, bool]:
-    """torch's ``dim``/``keepdim`` where given, else NumPy's ``axis``/``keepdims``."""
-    return (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
+def dim_or_axis(axis: Any, dim: Any) -> Any:
+    """torch's ``dim`` where given, else NumPy's ``axis``."""
+    return axis if dim is None else dim
+
+
+def keepdim_or_keepdims(keepdims: bool, keepdim: bool | None) -> bool:
+    """torch's ``keepdim`` where given, else NumPy's ``keepdims``."""
+    return keepdims if keepdim is None else keepdim
 
 
 def positive_axes(x: Tensor, axis: Axis, op: str) -> tuple[int, ...]:

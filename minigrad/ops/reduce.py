@@ -17,7 +17,16 @@ from typing import Any
 from minigrad import backend
 from minigrad.autograd import Function
 from minigrad.creation import arange
-from minigrad.ops.arguments import Axis, count, dim_or_axis, no_grad_result, nonempty, one_axis, positive_axes
+from minigrad.ops.arguments import (
+    Axis,
+    count,
+    dim_or_axis,
+    keepdim_or_keepdims,
+    no_grad_result,
+    nonempty,
+    one_axis,
+    positive_axes,
+)
 from minigrad.ops.elementwise import clip, maximum, minimum, where
 from minigrad.ops.index import ValuesIndices, values_at
 from minigrad.ops.move import pad
@@ -51,7 +60,7 @@ class Sum(Function):
 def sum(x: Tensor, axis: Axis = None, keepdims: bool = False, *,  # noqa: A001
         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """Σ x over ``axis`` (all axes if None)."""
-    axis, keepdims = dim_or_axis(axis, keepdims, dim, keepdim)
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
     return Sum.apply(x, positive_axes(x, axis, "sum"), keepdims)
 
 
@@ -72,7 +81,7 @@ class Mean(Function):
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
          dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """The average of x over ``axis`` (all axes if None); NaN for an empty one, as in torch."""
-    axis, keepdims = dim_or_axis(axis, keepdims, dim, keepdim)
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
     axes = positive_axes(x, axis, "mean")
     if x.data.size == 0:  # NumPy would warn; torch says NaN (0 / 0)
         return Sum.apply(x, axes, keepdims) * float("nan")
@@ -101,7 +110,7 @@ class Max(Function):
 def amax(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
          dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """The maxima of x over ``axis`` (all if None); tied maxima share the gradient evenly."""
-    axis, keepdims = dim_or_axis(axis, keepdims, dim, keepdim)
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
     axes = positive_axes(x, axis, "max")
     nonempty(x, axes, "max")
     return Max.apply(x, axes, keepdims)
@@ -116,7 +125,7 @@ class Min(Max):
 def amin(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
          dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """The minima of x over ``axis`` (all if None); tied minima share the gradient evenly."""
-    axis, keepdims = dim_or_axis(axis, keepdims, dim, keepdim)
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
     axes = positive_axes(x, axis, "min")
     nonempty(x, axes, "min")
     return Min.apply(x, axes, keepdims)
@@ -143,8 +152,7 @@ def max(x: Tensor, axis: Any = None, keepdims: bool = False, *,  # noqa: A001
     The values along a dim send their gradient to the element that ``indices`` names; the
     maximum of all elements shares it among ties (see :func:`amax` for several axes).
     """
-    axis = axis if dim is None else dim
-    keepdims = keepdims if keepdim is None else keepdim
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
     if axis is None:
         return amax(x)
     if isinstance(axis, Tensor):
@@ -157,8 +165,7 @@ def max(x: Tensor, axis: Any = None, keepdims: bool = False, *,  # noqa: A001
 def min(x: Tensor, axis: Any = None, keepdims: bool = False, *,  # noqa: A001
         dim: Any = None, keepdim: bool | None = None) -> Any:
     """torch.min: the minimum of all of x (a tensor), ``(values, indices)`` along one ``dim``, or min(x, other)."""
-    axis = axis if dim is None else dim
-    keepdims = keepdims if keepdim is None else keepdim
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
     if axis is None:
         return amin(x)
     if isinstance(axis, Tensor):
@@ -171,7 +178,7 @@ def min(x: Tensor, axis: Any = None, keepdims: bool = False, *,  # noqa: A001
 def argmax(x: Tensor, axis: int | None = None, keepdims: bool = False, *,
            dim: int | None = None, keepdim: bool | None = None) -> Tensor:
     """Indices of the maxima (an int64 tensor, no gradient); the first one on a tie."""
-    axis, keepdims = dim_or_axis(axis, keepdims, dim, keepdim)
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
     return no_grad_result(x, x.data.argmax(axis=None if axis is None else one_axis(x, axis, "argmax"),
                                             keepdims=keepdims))
 
@@ -179,7 +186,7 @@ def argmax(x: Tensor, axis: int | None = None, keepdims: bool = False, *,
 def argmin(x: Tensor, axis: int | None = None, keepdims: bool = False, *,
            dim: int | None = None, keepdim: bool | None = None) -> Tensor:
     """Indices of the minima (an int64 tensor, no gradient); the first one on a tie."""
-    axis, keepdims = dim_or_axis(axis, keepdims, dim, keepdim)
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
     return no_grad_result(x, x.data.argmin(axis=None if axis is None else one_axis(x, axis, "argmin"),
                                             keepdims=keepdims))
 
@@ -203,7 +210,7 @@ class Softmax(Function):
 
 def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """softmax(x)ᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis``, computed stably (max subtracted)."""
-    axis = one_axis(x, axis if dim is None else dim, "softmax")
+    axis = one_axis(x, dim_or_axis(axis, dim), "softmax")
     if x.data.size == 0:  # nothing to normalise: an empty result, as in torch
         return x * 1.0
     return Softmax.apply(x, axis)
@@ -228,7 +235,7 @@ class LogSoftmax(Function):
 
 def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """log softmax(x) = x - logsumexp(x) along ``axis``, computed stably."""
-    axis = one_axis(x, axis if dim is None else dim, "log_softmax")
+    axis = one_axis(x, dim_or_axis(axis, dim), "log_softmax")
     if x.data.size == 0:
         return x * 1.0
     return LogSoftmax.apply(x, axis)
@@ -259,7 +266,7 @@ class LogSumExp(Function):
 def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
               dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """log Σ exp(x) over ``axis``, computed stably (max subtracted); -inf over an empty axis, as in torch."""
-    axis, keepdims = dim_or_axis(axis, keepdims, dim, keepdim)
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
     axes = positive_axes(x, axis, "logsumexp")
     if x.data.size == 0:
         return Sum.apply(x, axes, keepdims) + float("-inf")  # log of an empty sum
@@ -272,7 +279,7 @@ def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
 def any(x: Tensor, axis: Axis = None, keepdims: bool = False, *,  # noqa: A001
         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """Is any element true (along ``axis``)? A boolean tensor, no gradient."""
-    axis, keepdims = dim_or_axis(axis, keepdims, dim, keepdim)
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
     reduced = None if axis is None else positive_axes(x, axis, "any")
     return no_grad_result(x, x.data.any(axis=reduced, keepdims=keepdims))
 
@@ -280,7 +287,7 @@ def any(x: Tensor, axis: Axis = None, keepdims: bool = False, *,  # noqa: A001
 def all(x: Tensor, axis: Axis = None, keepdims: bool = False, *,  # noqa: A001
         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """Is every element true (along ``axis``)? A boolean tensor, no gradient."""
-    axis, keepdims = dim_or_axis(axis, keepdims, dim, keepdim)
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
     reduced = None if axis is None else positive_axes(x, axis, "all")
     return no_grad_result(x, x.data.all(axis=reduced, keepdims=keepdims))
 
@@ -294,7 +301,7 @@ def var(x: Tensor, axis: Axis = None, unbiased: bool | None = None, keepdims: bo
 
     ``unbiased=False`` is correction 0. NumPy's ``var`` defaults to 0, torch's to 1: this is torch's.
     """
-    axis, keepdims = dim_or_axis(axis, keepdims, dim, keepdim)
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
     if unbiased is not None and correction is not None:
         raise ValueError("var: give unbiased or correction, not both")
     correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad.autograd import Function
-from minigrad.ops.arguments import dim_or_axis, one_axis
+from minigrad.ops.arguments import dim_or_axis, keepdim_or_keepdims, one_axis
 from minigrad.ops.elementwise import where
 from minigrad.ops.move import flip
 from minigrad.ops.shape import concat, reshape, squeeze
@@ -34,7 +34,7 @@ class Cumsum(Function):
 
 def cumsum(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """Running sums along ``dim``: yᵢ = Σ_{j≤i} xⱼ."""
-    dim = dim if axis is None else axis
+    dim = dim_or_axis(dim, axis)  # cumsum's first name is torch's dim; NumPy's axis= is the alias here
     if dim is None:
         raise TypeError("cumsum: give the dim to sum along")
     if x.ndim == 0:
@@ -70,7 +70,7 @@ class Prod(Function):
 def prod(x: Tensor, axis: int | None = None, keepdims: bool = False, *,
          dim: int | None = None, keepdim: bool | None = None) -> Tensor:
     """Π x over one axis (or over all, flattened); dy/dxᵢ is the product of the others, zeros included."""
-    axis, keepdims = dim_or_axis(axis, keepdims, dim, keepdim)
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
     if axis is None:
         whole = Prod.apply(reshape(x, -1) if x.data.size else reshape(x, 0), 0)
         return reshape(whole, (1,) * x.ndim) if keepdims else reshape(whole, ())

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from minigrad.autograd import Function
-from minigrad.ops.arguments import Axis, one_axis, positive_axes, shape_arg
+from minigrad.ops.arguments import Axis, dim_or_axis, one_axis, positive_axes, shape_arg
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -124,7 +124,7 @@ expand = broadcast_to
 
 def squeeze(x: Tensor, axis: Axis = None, *, dim: Axis = None) -> Tensor:
     """Drop axes of size 1 (all of them, or those in ``axis``; torch leaves a named axis of another size alone)."""
-    axis = axis if dim is None else dim
+    axis = dim_or_axis(axis, dim)
     if axis is None:
         axes = [i for i, n in enumerate(x.shape) if n == 1]
     else:
@@ -134,7 +134,7 @@ def squeeze(x: Tensor, axis: Axis = None, *, dim: Axis = None) -> Tensor:
 
 def unsqueeze(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Insert an axis of size 1 at position ``axis``."""
-    axis = axis if dim is None else dim
+    axis = dim_or_axis(axis, dim)
     if axis is None:
         raise TypeError("unsqueeze: give the position of the new axis (dim)")
     if not -x.ndim - 1 <= axis <= x.ndim:
@@ -159,7 +159,7 @@ class Concat(Function):
 
 def concat(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis; all other axes must match."""
-    axis = axis if dim is None else dim
+    axis = dim_or_axis(axis, dim)
     tensors = list(tensors)
     if not tensors:
         raise ValueError("concat: needs at least one tensor")
@@ -179,7 +179,7 @@ cat = concatenate = concat
 
 def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new axis."""
-    axis = axis if dim is None else dim
+    axis = dim_or_axis(axis, dim)
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: needs at least one tensor")
@@ -211,7 +211,7 @@ class Split(Function):
 def split(x: Tensor, split_size_or_sections: int | Sequence[int], axis: int = 0, *,
           dim: int | None = None) -> tuple[Tensor, ...]:
     """Cut x along ``axis`` into pieces of one size (the last may be smaller) or of given sizes."""
-    axis = one_axis(x, axis if dim is None else dim, "split")
+    axis = one_axis(x, dim_or_axis(axis, dim), "split")
     length = x.shape[axis]
     if isinstance(split_size_or_sections, int):
         if split_size_or_sections <= 0:
@@ -231,14 +231,14 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], axis: int = 0,
 
 def unbind(x: Tensor, axis: int = 0, *, dim: int | None = None) -> tuple[Tensor, ...]:
     """The slices of x along ``axis``, that axis removed: ``unbind(x)[t]`` is ``x[t]``, one op for all."""
-    axis = one_axis(x, axis if dim is None else dim, "unbind")
+    axis = one_axis(x, dim_or_axis(axis, dim), "unbind")
     shape = x.shape[:axis] + x.shape[axis + 1:]
     return tuple(reshape(piece, shape) for piece in split(x, 1, axis))
 
 
 def chunk(x: Tensor, chunks: int, axis: int = 0, *, dim: int | None = None) -> tuple[Tensor, ...]:
     """Cut x into ``chunks`` near-equal pieces along ``axis``."""
-    axis = axis if dim is None else dim
+    axis = dim_or_axis(axis, dim)
     length = x.shape[one_axis(x, axis, "chunk")]
     return split(x, -(-length // chunks) if length else 1, axis)
 
