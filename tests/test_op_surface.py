@@ -205,3 +205,11 @@ def test_the_readme_map_names_every_module(readme: str) -> None:
     assert not missing, f"{readme}'s map leaves out {missing}"
     kinds = [kind.__name__.rsplit(".", 1)[-1] for kind in ops.KINDS]
     assert all(f"`{kind}`" in table for kind in kinds), f"{readme}'s map leaves out a kind of op"
+
+
+def test_the_dim_axis_alias_is_written_once() -> None:
+    for path in MODULES:
+        text = path.read_text(encoding="utf-8")
+        inline = [phrase for phrase in ("if dim is None else", "if keepdim is None else") if phrase in text]
+        assert path.name == "arguments.py" or not inline, \
+            f"{relative(path)} writes {inline} itself; use ops.arguments.dim_or_axis / keepdim_or_keepdims"
