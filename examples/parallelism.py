@@ -42,7 +42,7 @@ def graph_size(output: mg.Tensor) -> tuple[int, int]:
         seen.add(id(node))
         order.append(node)
         stack.extend(t.grad_fn for t in node.inputs if isinstance(t, mg.Tensor))
-    for node in sorted(order, key=lambda n: n._sequence):  # recorded order: inputs before the ops that use them
+    for node in sorted(order, key=lambda n: n.sequence):  # recorded order: inputs before the ops that use them
         below = [depth[id(t.grad_fn)] for t in node.inputs if isinstance(t, mg.Tensor) and t.grad_fn is not None]
         depth[id(node)] = 1 + max(below, default=0)
     return len(order), depth[id(output.grad_fn)]

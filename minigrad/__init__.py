@@ -74,71 +74,74 @@ __all__ = [
     "where", "zeros", "zeros_like",
 ]
 
-# optimizers, drawings (Module.draw) and checkpoints (their format, bounded reading, the old .npz) sit above the engine
-from minigrad import legacy, optim, safefile, serialization, viz
-from minigrad.serialization import CheckpointError, load, load_config, save
+# optimizers, drawings (Module.draw) and checkpoints (minigrad/io/: their format, bounded reading, the old .npz)
+# sit above the engine
+from minigrad import optim, viz
+from minigrad.io import legacy, safefile, serialization
+from minigrad.io.serialization import CheckpointError, load, load_config, save
 
 __all__ += ["CheckpointError", "legacy", "load", "load_config", "optim", "safefile", "save", "serialization", "viz"]
 
 # torch's names for the rest of the op set, the factories and the default dtype
-from minigrad.arrange import (  # noqa: E402
-    argsort,
-    clone,
-    einsum,
-    flatten,
-    flip,
-    gather,
-    outer,
-    ravel,
-    repeat,
-    roll,
-    scatter_add,
-    sort,
-    tile,
-    topk,
-    tril,
-    triu,
-)
 from minigrad.backend import get_default_dtype, set_default_dtype  # noqa: E402
 from minigrad.creation import empty, eye, from_numpy, full_like, linspace, rand_like, randint, randn_like  # noqa: E402
 from minigrad.functional import (  # noqa: E402
     ValuesIndices,
+    acos,
     amax,
     amin,
     argmax,
     argmin,
-    permute,
-    swapaxes,
-    t,
-    transpose,
-    unbind,
-)
-from minigrad.pointwise import (  # noqa: E402
-    acos,
+    argsort,
     asin,
     atan,
     ceil,
+    clone,
     cos,
     cosh,
+    cumsum,
+    diff,
+    einsum,
     erf,
     exp2,
     expm1,
+    flatten,
+    flip,
     floor,
+    gather,
     log1p,
     log2,
     log10,
+    norm,
+    outer,
+    permute,
+    prod,
+    ravel,
     reciprocal,
     remainder,
+    repeat,
+    roll,
     round,
     rsqrt,
+    scatter_add,
     sign,
     sin,
     sinh,
+    sort,
     square,
+    std,
+    swapaxes,
+    t,
     tan,
+    tile,
+    topk,
+    transpose,
+    tril,
+    triu,
     trunc,
+    unbind,
+    var,
 )
-from minigrad.reductions import cumsum, diff, norm, prod, std, var  # noqa: E402
 
 __all__ += [
     "ValuesIndices", "acos", "amax", "amin", "argmax", "argmin", "argsort", "asin", "atan", "ceil", "clone", "cos",

@@ -27,29 +27,27 @@ the op on tensors and records it in the graph.
 from __future__ import annotations
 
 import itertools
-import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from minigrad import backend
 from minigrad.grad_mode import is_grad_enabled
-from minigrad.tensor import Tensor, run_backward
+from minigrad.tensor import Node, Tensor, run_backward
 
 ARRAY_MODULES = backend.ARRAY_MODULES  # array type -> its module (NumPy, the strict stand-in, CuPy once loaded)
 _recorded = itertools.count()  # numbers the recorded ops in the order they ran
 
 
-class Function:
+class Function(Node):
     """One differentiable op. Subclass it and write ``forward`` and ``backward``.
 
-    An instance is the op's node in the graph and its ``ctx``: ``inputs`` are what it was
-    applied to, ``needs_input_grad`` says which of them want a gradient, and ``ctx.xp`` is
-    the array module of their device.
+    An instance is the op's node in the graph (the fields the backward walk reads are
+    :class:`~minigrad.tensor.Node`'s) and its ``ctx``: ``inputs`` are what it was applied to,
+    ``needs_input_grad`` says which of them want a gradient, and ``ctx.xp`` is the array module
+    of their device. An op keeps anything else it needs as attributes of ``ctx``.
     """
 
-    # _outputs: the output arrays, one per output; _saved: what save_for_backward kept (None once freed)
-    __slots__ = ("inputs", "needs_input_grad", "xp", "_saved", "_outputs", "_hooks", "_retained", "_sequence",
-                 "__dict__")
+    __slots__ = ("__dict__",)
 
     @staticmethod
     def forward(ctx: Function, *args: Any, **kwargs: Any) -> Any:
@@ -67,14 +65,14 @@ class Function:
         Returns a tensor, or a tuple of tensors when ``forward`` returns a tuple of arrays.
         """
         ctx = cls.__new__(cls)
-        ctx._saved = ()
+        ctx.saved_values = ()
         recording = is_grad_enabled()
         arrays, needs = [], []
         first = None  # the first tensor's array: its device is the op's device
         for arg in args:
             if isinstance(arg, Tensor):
                 arrays.append(arg.data)
-                needs.append(recording and arg._requires_grad)
+                needs.append(recording and arg.requires_grad)
                 if first is None:
                     first = arg.data
                 elif type(arg.data) is not type(first):
@@ -92,26 +90,26 @@ class Function:
         record = True in needs
         if record:
             ctx.inputs = args
-            ctx._outputs = outputs  # arrays, not tensors: no work for Python's garbage collector
-            ctx._hooks = ctx._retained = None
-            ctx._sequence = next(_recorded)
+            ctx.outputs = outputs  # arrays, not tensors: no work for Python's garbage collector
+            ctx.hooks = ctx.retained = None
+            ctx.sequence = next(_recorded)
         node = ctx if record else None
         return tuple(Tensor(a, record, node) for a in outputs) if several else Tensor(outputs[0], record, node)
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (or numbers) for backward. They come back as tensors from ``saved_tensors``."""
-        self._saved = values
+        self.saved_values = values
 
     @property
     def saved_tensors(self) -> tuple[Tensor | None, ...]:
         """What ``save_for_backward`` kept, as tensors: an input or an output is that tensor, in the graph."""
-        if self._saved is None:
+        if self.saved_values is None:
             raise RuntimeError(
                 f"{type(self).__name__}: trying to backward through the graph a second time, but its "
                 "saved values were freed by the first backward; pass retain_graph=True to the first "
                 "backward (or to minigrad.grad) to keep them"
             )
-        return tuple(self._as_tensor(value) for value in self._saved)
+        return tuple(self._as_tensor(value) for value in self.saved_values)
 
     def _as_tensor(self, value: Any) -> Tensor | None:
         if value is None or isinstance(value, Tensor):
@@ -125,36 +123,19 @@ class Function:
         for t in self.inputs:
             if isinstance(t, Tensor) and t.data is value:
                 return t
-        for array in self._outputs:
+        for array in self.outputs:
             if array is value:
                 return Tensor(array, True, self)
         return Tensor(value)
 
-    def output_index(self, output: Tensor) -> int:
-        """Which of this op's outputs ``output`` is (0 for a one-output op)."""
-        for i, array in enumerate(self._outputs):
-            if array is output.data:
-                return i
-
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
-
-    # hooks and retain_grad on the tensors this op made, by output index
-    def output_hooks(self, output: Tensor) -> list[Callable]:
-        if self._hooks is None:
-            self._hooks = {}
-        return self._hooks.setdefault(self.output_index(output), [])
-
-    def retain_output(self, output: Tensor) -> None:
-        if self._retained is None:
-            self._retained = {}
-        self._retained[self.output_index(output)] = weakref.ref(output)
 
 
 def _as_array(ctx: Function, result: Any) -> Any:
     """The NumPy scalar ``result`` as a 0-d array, in what was saved as well."""
     array = ctx.xp.asarray(result)
-    ctx._saved = tuple(array if s is result else s for s in ctx._saved)
+    ctx.saved_values = tuple(array if s is result else s for s in ctx.saved_values)
     return array
 
 

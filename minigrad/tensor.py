@@ -1,19 +1,21 @@
 """Tensor: an array on a device, plus what autograd needs to send gradients back.
 
-A tensor made by an op remembers the op in ``grad_fn`` (a :class:`~minigrad.autograd.Function`
-instance that holds the op's inputs and whatever it saved for backward). Following
-``grad_fn`` from tensor to inputs to their ``grad_fn`` walks the computation graph
-backwards, which is exactly what :meth:`Tensor.backward` does: the second half of this file.
+A tensor made by an op remembers the op in ``grad_fn``: a :class:`Node` (in practice a
+:class:`~minigrad.autograd.Function` instance) that holds the op's inputs and whatever it saved
+for backward. Following ``grad_fn`` from tensor to inputs to their ``grad_fn`` walks the
+computation graph backwards, which is exactly what :meth:`Tensor.backward` does: the second half
+of this file. :class:`Node` names every field of an op that the walk reads, here beside it.
 
 The ops themselves (``+``, ``@``, ``tanh``, ``sum``, ``to``, ...) are attached to this class by
-:mod:`minigrad.functional`, and the factories (``tensor``, ``zeros``, ...) are in
-:mod:`minigrad.creation`, so this file holds only what a tensor *is* and how its gradient
-flows back.
+:mod:`minigrad.ops` (each ``ops/<kind>.py`` lists its methods), and the factories (``tensor``,
+``zeros``, ...) are in :mod:`minigrad.creation`, so this file holds only what a tensor *is* and
+how its gradient flows back.
 """
 
 from __future__ import annotations
 
 import heapq
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -39,17 +41,54 @@ class Size(int):
         return self.shape[dim]
 
 
+class Node:
+    """An op in the recorded graph, as the backward walk reads it; :class:`~minigrad.autograd.Function` is one.
+
+    ``inputs`` are what the op was applied to, ``needs_input_grad`` says which of them want a
+    gradient, ``xp`` is their array module. ``outputs`` are the output arrays (arrays, not
+    tensors: nothing for the garbage collector to chase), ``sequence`` says when the op was
+    recorded (a later op leaves the walk first), ``saved_values`` is what the op kept for its
+    backward (None once a backward freed it). ``hooks`` and ``retained``, by output index, hold
+    the hooks and the ``retain_grad`` tensors of its outputs (None while there are none).
+    """
+
+    __slots__ = ("inputs", "needs_input_grad", "xp", "saved_values", "outputs", "sequence", "hooks", "retained")
+
+    @staticmethod
+    def backward(ctx: Node, *grads: Tensor) -> Tensor | None | tuple[Tensor | None, ...]:
+        """dL/d(each input) from dL/d(each output): one gradient per input, None where there is none."""
+        raise NotImplementedError
+
+    def output_index(self, output: Tensor) -> int:
+        """Which of this op's outputs ``output`` is (0 for a one-output op)."""
+        for i, array in enumerate(self.outputs):
+            if array is output.data:
+                return i
+
+    def output_hooks(self, output: Tensor) -> list[Callable]:
+        """The hooks of one output (``output.register_hook`` adds to them)."""
+        if self.hooks is None:
+            self.hooks = {}
+        return self.hooks.setdefault(self.output_index(output), [])
+
+    def retain_output(self, output: Tensor) -> None:
+        """Keep the gradient that reaches ``output`` in its ``.grad`` (``output.retain_grad()``)."""
+        if self.retained is None:
+            self.retained = {}
+        self.retained[self.output_index(output)] = weakref.ref(output)
+
+
 class Tensor:
     """A multi-dimensional array with reverse-mode automatic differentiation."""
 
     __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_hooks", "name", "__weakref__")
     __array_priority__ = 1000  # so that numpy_array + tensor calls Tensor.__radd__
 
-    def __init__(self, data: Any, requires_grad: bool = False, grad_fn: Any = None,
+    def __init__(self, data: Any, requires_grad: bool = False, grad_fn: Node | None = None,
                  name: str | None = None) -> None:
         self.data = data  # the backend array (NumPy, CuPy or the strict stand-in)
         self.grad: Tensor | None = None
-        self.grad_fn = grad_fn  # the Function that made this tensor; None for a leaf
+        self.grad_fn = grad_fn  # the op (a Node) that made this tensor; None for a leaf
         self._requires_grad = requires_grad
         self._hooks: list[Callable] | None = None
         self.name = name  # used by minigrad.viz; set for parameters
@@ -202,7 +241,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
                 raise RuntimeError(f"{type(node).__name__}.backward returned {len(input_grads)} gradient(s) for "
                                    f"{len(node.inputs)} input(s); return one per input (None where there is none)")
             if not retain_graph:
-                node._saved = None  # the op's saved values are freed: a second backward says so
+                node.saved_values = None  # the op's saved values are freed: a second backward says so
             for tensor, needs_grad, grad in zip(node.inputs, node.needs_input_grad, input_grads):
                 if needs_grad and grad is not None:
                     walk.send(tensor, grad)
@@ -232,7 +271,7 @@ class _Walk:
         self.create_graph = create_graph
         self.grads: dict[int, list[Tensor | None]] = {}  # id(node) -> gradient of each output so far
         self.leaves: dict[int, tuple[Tensor, Tensor]] = {}  # id(leaf) -> (leaf, its gradient so far)
-        self.queue: list[tuple[int, Any]] = []  # (-recording number, node): nodes with a gradient
+        self.queue: list[tuple[int, Node]] = []  # (-recording number, node): nodes with a gradient
         # minigrad.grad's inputs, by where their gradient is found, (node, which output) or (leaf, 0):
         # None until it arrives
         self.wanted = None if inputs is None else {
@@ -252,20 +291,20 @@ class _Walk:
             return
         slots = self.grads.get(id(node))
         if slots is None:  # the first gradient for this node: it joins the queue
-            slots = self.grads[id(node)] = [None] * len(node._outputs)
-            heapq.heappush(self.queue, (-node._sequence, node))
+            slots = self.grads[id(node)] = [None] * len(node.outputs)
+            heapq.heappush(self.queue, (-node.sequence, node))
         i = node.output_index(tensor)
         slots[i] = grad if slots[i] is None else slots[i] + grad
 
-    def arrived(self, node: Any) -> list[Tensor]:
+    def arrived(self, node: Node) -> list[Tensor]:
         """The complete gradients of ``node``'s outputs, each through that output's hooks."""
         grads = self.grads.pop(id(node))
         for i, grad in enumerate(grads):
             if grad is None:  # an output that nothing used: its gradient is zero
-                grad = Tensor(node.xp.zeros(node._outputs[i].shape, dtype=node._outputs[i].dtype))
-            if node._hooks or node._retained or self.wanted is not None:  # else there is nothing to finish
-                retained = node._retained and node._retained.get(i)
-                grad = self.finish(grad, node._hooks and node._hooks.get(i), retained and retained(), (id(node), i))
+                grad = Tensor(node.xp.zeros(node.outputs[i].shape, dtype=node.outputs[i].dtype))
+            if node.hooks or node.retained or self.wanted is not None:  # else there is nothing to finish
+                retained = node.retained and node.retained.get(i)
+                grad = self.finish(grad, node.hooks and node.hooks.get(i), retained and retained(), (id(node), i))
             grads[i] = grad
         return grads
 

@@ -533,4 +533,4 @@ def _draw(self: Module, example_inputs: Any, path: str | Path | None = None, **o
     return draw_module(self, example_inputs, path, **options)
 
 
-Module.draw = _draw  # viz sits above nn: it gives every Module its draw method, as functional gives Tensor its ops
+Module.draw = _draw  # viz sits above nn: it gives every Module its draw method (as minigrad.ops gives Tensor its)

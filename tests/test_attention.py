@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-import torch
+from conftest import torch  # torch itself, or where it is missing a stand-in that skips the test calling it
 
 import minigrad as mg
 from minigrad import nn
@@ -42,6 +42,9 @@ from models.seq2seq import build_model
 TOL = {"rtol": 1e-5, "atol": 1e-5}
 # (query_size, key_size): the learned scores map between different sizes, the others need equal ones
 SIZES = {"dot": (4, 4), "scaled_dot": (4, 4), "general": (3, 5), "additive": (3, 5), "cosine": (4, 4)}
+# the scores that learn weights (and so map between sizes), and the others, as SCORES has them
+LEARNED = [name for name in SCORES if list(make_score(name, 4, 4).parameters())]
+UNWEIGHTED = [name for name in SCORES if name not in LEARNED]
 VALUE_SIZE = 2  # values need not have the keys' size
 
 
@@ -420,7 +423,12 @@ def test_multi_head_self_attention_matches_torch(causal: bool, padded: bool, dev
 # --- bad input: errors that name the sizes ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["dot", "scaled_dot", "cosine"])
+def test_the_tables_cover_every_score() -> None:
+    assert set(SIZES) == set(SCORES)
+    assert LEARNED == ["general", "additive"] and UNWEIGHTED == ["dot", "scaled_dot", "cosine"]
+
+
+@pytest.mark.parametrize("name", UNWEIGHTED)
 def test_scores_without_weights_need_equal_query_and_key_sizes(name: str) -> None:
     query, keys = mg.randn(2, 3, 4), mg.randn(2, 5, 6)
     with pytest.raises(ValueError, match=f"{name} score: the query size 4 and the key size 6 differ"):
@@ -490,7 +498,7 @@ def test_multi_head_self_attention_checks_its_input() -> None:
         attention(mg.randn(2, 5, 8), mask=padding_mask([4, 3]))
 
 
-@pytest.mark.parametrize("name", ["general", "additive"])
+@pytest.mark.parametrize("name", LEARNED)
 def test_learned_scores_need_both_sizes(name: str) -> None:
     for sizes in ({}, {"query_size": 3}, {"key_size": 5}):
         with pytest.raises(ValueError, match=f"the '{name}' score learns weights, so it needs query_size and key_size"):

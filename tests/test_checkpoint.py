@@ -20,7 +20,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import optim, serialization
-from minigrad.serialization import CheckpointError
+from minigrad.io.serialization import CheckpointError
 
 
 def _has_cuda() -> bool:
@@ -438,7 +438,7 @@ def test_an_ordinary_pickle_is_refused_without_unpickling_it(tmp_path):
 
 
 def test_an_npz_with_a_pickled_object_array_is_refused_without_unpickling_it(tmp_path):
-    from minigrad.legacy import read_npz
+    from minigrad.io.legacy import read_npz
 
     path = tmp_path / "sneaky.npz"
     objects = np.empty(1, dtype=object)
@@ -510,7 +510,7 @@ def old_checkpoint(path: Path) -> None:
 
 
 def test_an_old_npz_checkpoint_converts_to_safetensors(tmp_path):
-    from minigrad.legacy import convert
+    from minigrad.io.legacy import convert
 
     old = tmp_path / "best.npz"
     old_checkpoint(old)
@@ -526,7 +526,7 @@ def test_an_old_npz_checkpoint_converts_to_safetensors(tmp_path):
 def test_an_old_npz_with_a_member_that_inflates_is_refused_before_inflating(tmp_path):
     import zipfile
 
-    from minigrad.legacy import read_npz
+    from minigrad.io.legacy import read_npz
 
     path = tmp_path / "bomb.npz"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -540,7 +540,7 @@ def test_an_old_npz_with_two_members_of_one_name_is_refused(tmp_path):
     import warnings
     import zipfile
 
-    from minigrad.legacy import read_npz
+    from minigrad.io.legacy import read_npz
 
     path = tmp_path / "twice.npz"
     old_checkpoint(path)

@@ -58,6 +58,7 @@ def test_a_wider_beam_scores_at_least_as_well_as_greedy(trained: tuple) -> None:
     source = sources(corpus)
     greedy = model.greedy(source, max_len=9)
     beam = model.beam_search(source, 5, max_len=9, length_penalty=0.0)
+    assert len(beam) == len(greedy) == source.shape[0] and all(b.ids for b in beam)
     assert all(b.score >= g.score - 1e-5 for g, b in zip(greedy, beam))
 
 

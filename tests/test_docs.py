@@ -143,6 +143,11 @@ def test_python_blocks_run(path: Path, fresh_state: Path) -> None:
         try:
             code = compile(block.code, filename, "exec")
             exec(code, namespace)  # running the docs is the point
+        except ImportError as exc:
+            if (exc.name or "").split(".")[0] != "torch":
+                failure = traceback.format_exc()
+            else:  # torch is the oracle of this block: the blocks before it ran, the rest of the page needs it
+                pytest.importorskip("torch", reason=f"{name}: python block {block.number} compares with torch")
         except Exception:
             failure = traceback.format_exc()
         if failure is None and checker.problems():

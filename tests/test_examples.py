@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from models.attention import SCORES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -71,9 +73,9 @@ def test_score_functions_table_has_every_score_and_weights_that_sum_to_one() -> 
     rows = {}
     for line in out.splitlines():
         name, _, numbers = line.partition("|")
-        if name.strip() in ("dot", "scaled_dot", "general", "additive", "cosine"):
+        if name.strip() in SCORES:
             rows[name.strip()] = [float(v) for v in numbers.replace("|", " ").split()]
-    assert set(rows) == {"dot", "scaled_dot", "general", "additive", "cosine"}
+    assert set(rows) == set(SCORES)
     for values in rows.values():
         assert len(values) == 8 and abs(sum(values[4:]) - 1) < 2e-3
     assert rows["dot"][:4] == [2.0, 6.0, 0.0, -2.0]  # q·k for k = q, 3q, ⟂q, -q

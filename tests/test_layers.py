@@ -1,7 +1,7 @@
 """Layers only go down: every import in minigrad/, lazy ones too, points at a lower layer, and none
 closes a cycle; models/ reaches minigrad only through its public names.
 
-The layers, bottom to top (DEVELOPERS.md, shared/style.md): backend → autograd (tensor, Function,
+The layers, bottom to top (README.md's map names the modules): backend → autograd (tensor, Function,
 grad mode) → ops (and the fast layer) → nn / optim / gradcheck / viz → models → examples, CLI.
 """
 
@@ -19,24 +19,19 @@ ROOT = Path(__file__).resolve().parent.parent
 # rank of each module (or package, for every module in it); an import may only go to an equal or lower rank
 RANKS = {
     "minigrad.strict": 0,
-    "minigrad.safefile": 0,  # bounded reading and atomic writing of files: NumPy and the standard library only
+    "minigrad.io.safefile": 0,  # bounded reading and atomic writing of files: NumPy and the standard library only
     "minigrad.backend": 1,
     "minigrad.grad_mode": 1,
     "minigrad.tensor": 2,  # Tensor and the backward walk
     "minigrad.autograd": 3,  # Function and torch.autograd's entry points
     "minigrad.creation": 3,
-    "minigrad.ops": 4,
+    "minigrad.ops": 4,  # one file per kind of op: the Functions, their user functions, the Tensor methods
     "minigrad.fast": 4,  # the fast layer sits beside the ops it replaces
-    "minigrad.functional": 5,
-    "minigrad.arrange": 5,  # the rest of the op set, beside functional: shapes and orders,
-    "minigrad.pointwise": 5,  # elementwise math,
-    "minigrad.reductions": 5,  # and reductions
-    "minigrad.losses": 6,
+    "minigrad.functional": 5,  # the op set's public face (nn.functional, the same file, sits in nn)
     "minigrad.gradcheck": 6,
     "minigrad.nn": 6,
     "minigrad.optim": 6,
-    "minigrad.serialization": 7,
-    "minigrad.legacy": 7,  # the old .npz checkpoints, read to convert them
+    "minigrad.io": 7,  # checkpoints: their format (serialization) and the old .npz (legacy), read to convert them
     "minigrad.viz": 7,  # it draws modules, so it sits above nn
     "minigrad": 8,  # the package's __init__: it gathers everything
     "minigrad.learn": 9,  # the learner's track: above models/, whose attention code grades the attention tasks

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 import warnings
+from types import SimpleNamespace
 
 import pytest
-import sacrebleu
 
 import minigrad as mg
+from models import training
 from models.data import PAD_ID, Vocab, date_pairs, german_number_words, phrase_pairs, split
+from models.decoder import DECODERS
 from models.seq2seq import build_model
 from models.training import Corpus, TrainConfig, Trainer, evaluate, make_batch
 
@@ -27,12 +30,15 @@ def reverse_corpus(count: int = 600, seed: int = 0) -> Corpus:
     return Corpus(train, valid, test, source_vocab, target_vocab)
 
 
+ATTENTION_DECODERS = [name for name in DECODERS if name != "plain"]  # plain is the baseline without attention
+
+
 def tiny_model(decoder: str = "luong", **options: object) -> object:
     mg.manual_seed(0)
     return build_model(12, 10, decoder=decoder, embed_size=8, hidden_size=16, **options)
 
 
-@pytest.mark.parametrize("decoder", ["luong", "bahdanau"])
+@pytest.mark.parametrize("decoder", ATTENTION_DECODERS)
 def test_padding_gets_no_attention_and_does_not_change_the_loss(decoder: str) -> None:
     model = tiny_model(decoder)
     source = mg.tensor([[4, 5, 6, PAD_ID], [7, 8, 9, 10]])
@@ -53,7 +59,7 @@ def test_padding_gets_no_attention_and_does_not_change_the_loss(decoder: str) ->
     assert model.loss(source, target_in, other_out).item() == pytest.approx(loss.item(), abs=1e-7)
 
 
-@pytest.mark.parametrize("decoder", ["luong", "bahdanau", "plain"])
+@pytest.mark.parametrize("decoder", DECODERS)
 def test_beam_search_with_beam_one_is_greedy(decoder: str) -> None:
     model = tiny_model(decoder)
     source = mg.tensor([[4, 5, 6, PAD_ID], [7, 8, 9, 10], [11, 4, PAD_ID, PAD_ID]])
@@ -134,10 +140,29 @@ def test_evaluate_reports_bleu_for_word_tasks() -> None:
     corpus = Corpus(train, valid, [], Vocab.build((s for s, _ in train), "word"),
                     Vocab.build((t for _, t in train), "word"))
     model = build_model(len(corpus.source_vocab), len(corpus.target_vocab), embed_size=8, hidden_size=16)
-    result = evaluate(model, corpus, valid, TrainConfig(task=None, max_len=10))
+    config = TrainConfig(task=None, max_len=10)
+    result = evaluate(model, corpus, valid, config)
     outputs, references = [e["output"] for e in result.examples], [e["target"] for e in result.examples]
-    assert result.bleu == sacrebleu.corpus_bleu(outputs, [references]).score  # sacrebleu's corpus BLEU of the outputs
+    assert references == [t for _, t in valid] and len(outputs) == len(valid)
     assert 0.0 <= result.token_accuracy <= 1.0
+
+    # BLEU scores the outputs against the targets: 100 for perfect outputs, less for worse ones
+    targets = [t for _, t in train]  # every word of them is in the vocabulary
+    perfect = with_outputs(targets, model, corpus, train, config)
+    assert perfect.bleu == pytest.approx(100.0) and perfect.exact_match == 1.0
+    half = [t if i % 2 else " ".join(reversed(t.split())) for i, t in enumerate(targets)]
+    halved = with_outputs(half, model, corpus, train, config)
+    assert 0.0 < halved.bleu < 100.0 and halved.exact_match < 1.0
+    first_words = with_outputs([t.split()[0] for t in targets], model, corpus, train, config)
+    assert first_words.bleu < halved.bleu
+
+
+def with_outputs(texts: list[str], model: object, corpus: Corpus, pairs: list, config: TrainConfig) -> object:
+    """evaluate(...) as if the model had translated the sources into ``texts``."""
+    fake = [SimpleNamespace(ids=corpus.target_vocab.encode(text, add_eos=False)) for text in texts]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "translate", lambda *args, **kwargs: fake)
+        return evaluate(model, corpus, pairs, config)
 
 
 def test_batches_are_padded_and_shifted() -> None:
@@ -149,8 +174,12 @@ def test_batches_are_padded_and_shifted() -> None:
 
 
 def test_built_in_tasks_are_reproducible_and_well_formed() -> None:
-    assert date_pairs(50, seed=4) == date_pairs(50, seed=4)
-    assert all(len(iso) == 10 and iso[4] == "-" for _, iso in date_pairs(200, seed=1))
+    pairs = date_pairs(50, seed=4)
+    assert len(pairs) == 50 and pairs == date_pairs(50, seed=4) and pairs != date_pairs(50, seed=5)
+    dates = date_pairs(200, seed=1)
+    assert len(dates) == 200 and all(source for source, _ in dates)
+    for _, iso in dates:
+        assert datetime.date.fromisoformat(iso).isoformat() == iso  # a real date, written YYYY-MM-DD
     assert german_number_words(21) == "ein und zwanzig"
     assert german_number_words(1716) == "ein tausend sieben hundert sechzehn"
     assert ("i am a student", "je suis étudiant") in phrase_pairs(200, seed=0)

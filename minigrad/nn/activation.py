@@ -5,10 +5,9 @@ Each holds its options and calls the function of the same name in :mod:`minigrad
 
 from __future__ import annotations
 
-from minigrad.functional import log_softmax, relu, sigmoid, softmax, tanh
+from minigrad.functional import log_softmax, logsigmoid, relu, sigmoid, softmax, softplus, tanh
 from minigrad.nn import functional as F
 from minigrad.nn.module import Module
-from minigrad.pointwise import logsigmoid, softplus
 from minigrad.tensor import Tensor
 
 

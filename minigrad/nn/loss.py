@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from minigrad.losses import cross_entropy, mse_loss, nll_loss
+from minigrad.functional import cross_entropy, mse_loss, nll_loss
 from minigrad.nn import functional as F
 from minigrad.nn.module import Module
 from minigrad.tensor import Tensor

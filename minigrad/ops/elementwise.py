@@ -1,4 +1,9 @@
-"""Elementwise ops. Shapes broadcast as in NumPy; the engine sums gradients back down."""
+"""Elementwise ops: + - * / **, exp, log, sqrt, tanh, sigmoid, relu, abs, maximum, minimum, clip,
+where, the cast ``to``; then clone and dropout, composed of them.
+
+Shapes broadcast as in NumPy; the engine sums gradients back down. Each Function is followed by
+its user function, and :data:`METHODS` at the end lists what this file gives ``Tensor``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,14 @@ from typing import Any
 
 from minigrad import backend
 from minigrad.autograd import Function
+from minigrad.grad_mode import no_grad
+from minigrad.ops.arguments import binary, lift
 from minigrad.tensor import Tensor
+
+__all__ = [
+    "abs", "add", "clip", "clone", "div", "dropout", "exp", "log", "masked_fill", "maximum", "minimum", "mul", "neg",
+    "pow", "relu", "sigmoid", "sqrt", "sub", "tanh", "to", "where",
+]
 
 
 class Add(Function):
@@ -21,6 +33,11 @@ class Add(Function):
         return grad, grad
 
 
+def add(x: Any, y: Any) -> Tensor:
+    """x + y, broadcasting."""
+    return binary(Add, "add", x, y)
+
+
 class Sub(Function):
     """z = x - y;  dz/dx = 1, dz/dy = -1."""
 
@@ -31,6 +48,11 @@ class Sub(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, Tensor | None]:
         return grad, -grad if ctx.needs_input_grad[1] else None
+
+
+def sub(x: Any, y: Any) -> Tensor:
+    """x - y, broadcasting."""
+    return binary(Sub, "sub", x, y)
 
 
 class Mul(Function):
@@ -46,6 +68,11 @@ class Mul(Function):
         x, y = ctx.saved_tensors
         return (grad * y if ctx.needs_input_grad[0] else None,
                 grad * x if ctx.needs_input_grad[1] else None)
+
+
+def mul(x: Any, y: Any) -> Tensor:
+    """x * y, broadcasting."""
+    return binary(Mul, "mul", x, y)
 
 
 class Div(Function):
@@ -64,6 +91,13 @@ class Div(Function):
                 -grad_x * x / y if ctx.needs_input_grad[1] else None)
 
 
+def div(x: Any, y: Any) -> Tensor:
+    """x / y, broadcasting; true division, so integers divide into the default float dtype (as torch)."""
+    if isinstance(x, Tensor) and x.data.dtype.kind in "iub" and not (isinstance(y, Tensor) and y.dtype.kind == "f"):
+        x = x.to(dtype=backend.default_float)
+    return binary(Div, "div", x, y)
+
+
 class Neg(Function):
     """z = -x;  dz/dx = -1."""
 
@@ -74,6 +108,10 @@ class Neg(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         return -grad
+
+
+def neg(x: Tensor) -> Tensor:
+    return Neg.apply(x)
 
 
 class Pow(Function):
@@ -100,6 +138,13 @@ class Pow(Function):
         return grad_x, grad_p
 
 
+def pow(x: Any, exponent: Any) -> Tensor:  # noqa: A001 - the op's name
+    """x ** exponent, with a scalar or a tensor exponent."""
+    if not isinstance(x, Tensor):  # a number base (2 ** x): d/d exponent needs its log, a tensor op
+        x = lift(x, exponent)
+    return binary(Pow, "pow", x, exponent)
+
+
 class Exp(Function):
     """y = eˣ;  dy/dx = y."""
 
@@ -115,6 +160,10 @@ class Exp(Function):
         return grad * y
 
 
+def exp(x: Tensor) -> Tensor:
+    return Exp.apply(x)
+
+
 class Log(Function):
     """y = ln x;  dy/dx = 1/x."""
 
@@ -127,6 +176,10 @@ class Log(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         x, = ctx.saved_tensors
         return grad / x
+
+
+def log(x: Tensor) -> Tensor:
+    return Log.apply(x)
 
 
 class Sqrt(Function):
@@ -144,6 +197,10 @@ class Sqrt(Function):
         return grad / (2 * y)
 
 
+def sqrt(x: Tensor) -> Tensor:
+    return Sqrt.apply(x)
+
+
 class Tanh(Function):
     """y = tanh x;  dy/dx = 1 - y²."""
 
@@ -157,6 +214,10 @@ class Tanh(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         y, = ctx.saved_tensors
         return grad * (1 - y * y)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return Tanh.apply(x)
 
 
 class Sigmoid(Function):
@@ -176,6 +237,10 @@ class Sigmoid(Function):
         return grad * y * (1 - y)
 
 
+def sigmoid(x: Tensor) -> Tensor:
+    return Sigmoid.apply(x)
+
+
 class Relu(Function):
     """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
 
@@ -190,6 +255,10 @@ class Relu(Function):
         return grad * positive
 
 
+def relu(x: Tensor) -> Tensor:
+    return Relu.apply(x)
+
+
 class Abs(Function):
     """y = |x|;  dy/dx = sign(x) (0 at x = 0)."""
 
@@ -202,6 +271,10 @@ class Abs(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         x, = ctx.saved_tensors
         return grad * ctx.xp.sign(x.data)
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001
+    return Abs.apply(x)
 
 
 class Maximum(Function):
@@ -222,10 +295,20 @@ class Maximum(Function):
         return grad * share_x, grad * (1 - share_x)
 
 
+def maximum(x: Any, y: Any) -> Tensor:
+    """Elementwise max(x, y); on a tie each side gets half of the gradient."""
+    return binary(Maximum, "maximum", x, y)
+
+
 class Minimum(Maximum):
     """z = min(x, y) elementwise; the smaller input gets the gradient, a tie splits it evenly."""
 
     pick = "minimum"
+
+
+def minimum(x: Any, y: Any) -> Tensor:
+    """Elementwise min(x, y); on a tie each side gets half of the gradient."""
+    return binary(Minimum, "minimum", x, y)
 
 
 class Clip(Function):
@@ -247,6 +330,13 @@ class Clip(Function):
         return grad * inside.data.astype(grad.dtype), None, None
 
 
+def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """Clamp x into [min, max]; the gradient passes where x is inside (ends included)."""
+    if min is None and max is None:
+        raise ValueError("clip: give min, max, or both")
+    return Clip.apply(x, min, max)
+
+
 class Where(Function):
     """z = x where condition else y;  the gradient goes to whichever was chosen."""
 
@@ -259,6 +349,30 @@ class Where(Function):
         condition = ctx.inputs[0]
         zero = Tensor(ctx.xp.zeros((), dtype=grad.dtype))
         return None, Where.apply(condition, grad, zero), Where.apply(condition, zero, grad)
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """x where ``condition`` holds, else y (broadcasting); no gradient flows to the condition."""
+    tensors = [v for v in (x, y, condition) if isinstance(v, Tensor)]
+    if not tensors:
+        raise TypeError("where: at least one argument must be a tensor")
+    like = next((v for v in (x, y) if isinstance(v, Tensor)), tensors[0])
+    if isinstance(condition, (list, tuple)):
+        condition = Tensor(like.device.asarray(condition))
+    condition, x, y = lift(condition, like), lift(x, like), lift(y, like)
+    if condition.dtype.kind != "b":
+        raise TypeError(f"where: the condition must be a boolean tensor, not {condition.dtype}")
+    try:
+        return Where.apply(condition, x, y)
+    except ValueError:
+        raise ValueError(
+            f"where: shapes {condition.shape}, {x.shape} and {y.shape} cannot be broadcast together"
+        ) from None
+
+
+def masked_fill(x: Tensor, mask: Any, value: float) -> Tensor:
+    """x with ``value`` wherever ``mask`` is True (mask broadcasts against x)."""
+    return where(mask, lift(value, x), x)
 
 
 class To(Function):
@@ -275,3 +389,54 @@ class To(Function):
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
         device, dtype = ctx.source
         return To.apply(grad, device, dtype), None, None
+
+
+def to(x: Tensor, device: Any = None, dtype: Any = None) -> Tensor:
+    """x on ``device`` and/or with ``dtype`` (``x.to(mg.float64)`` as in torch); the gradient flows back."""
+    if device is not None and not isinstance(device, (str, backend.Device)):
+        device, dtype = None, device  # a dtype in the first place, as torch allows
+    target = x.device if device is None else backend.get_device(device)
+    if target == x.device and (dtype is None or backend.result_type(dtype) == x.dtype):
+        return x
+    if dtype is not None and not backend.is_floating(dtype):
+        with no_grad():
+            return To.apply(x, target, dtype)
+    return To.apply(x, target, dtype)
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy with its own memory, still in the graph (the gradient passes through unchanged)."""
+    return mul(x, 1)
+
+
+# --- dropout: a mask, drawn anew on each call --------------------------------------------------
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p); identity when not training."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be a probability in [0, 1], not {p}")
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return x * 0.0
+    keep = x.device.rand(x.shape, x.dtype) >= p
+    return x * Tensor(keep.astype(x.dtype) * (1.0 / (1.0 - p)))
+
+
+METHODS = {
+    "__add__": add, "__radd__": lambda x, y: add(y, x),
+    "__sub__": sub, "__rsub__": lambda x, y: sub(y, x),
+    "__mul__": mul, "__rmul__": lambda x, y: mul(y, x),
+    "__truediv__": div, "__rtruediv__": lambda x, y: div(y, x),
+    "__pow__": pow, "__rpow__": lambda x, y: pow(y, x),
+    "__neg__": neg, "__abs__": abs,
+    "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "neg": neg,
+    "exp": exp, "log": log, "sqrt": sqrt, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
+    "abs": abs, "clip": clip, "clamp": clip, "maximum": maximum, "minimum": minimum, "masked_fill": masked_fill,
+    "clone": clone, "to": to, "cpu": lambda x: to(x, "cpu"), "cuda": lambda x, index=0: to(x, f"cuda:{index}"),
+    "float": lambda x: to(x, dtype=backend.float32), "double": lambda x: to(x, dtype=backend.float64),
+    "long": lambda x: to(x, dtype=backend.int64), "half": lambda x: to(x, dtype=backend.float16),
+    "bool": lambda x: to(x, dtype=backend.bool_),
+    "__float__": lambda self: float(self.item()), "__int__": lambda self: int(self.item()),
+}

@@ -1,4 +1,10 @@
-"""More elementwise ops: log1p, expm1, the stable softplus, erf, the step functions, remainder."""
+"""More elementwise math: log1p, expm1, log2, log10, exp2, rsqrt, square, reciprocal, the stable
+softplus, erf, the step functions, remainder; and the activations composed of them (leaky_relu,
+elu, gelu, silu, hardtanh, relu6, softsign).
+
+Each Function is followed by its user function, and :data:`METHODS` at the end lists what this
+file gives ``Tensor``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,15 @@ from typing import Any
 
 from minigrad import backend
 from minigrad.autograd import Function
+from minigrad.ops.arguments import binary, lift
+from minigrad.ops.elementwise import clip, div, log, minimum, mul, sqrt, where
 from minigrad.tensor import Tensor
+
+__all__ = [
+    "ceil", "elu", "erf", "exp2", "expm1", "floor", "gelu", "hardtanh", "leaky_relu", "log1p", "log2", "log10",
+    "logsigmoid", "reciprocal", "relu6", "remainder", "round", "rsqrt", "sign", "silu", "softplus", "softsign",
+    "square", "trunc",
+]
 
 
 class Log1p(Function):
@@ -24,6 +38,11 @@ class Log1p(Function):
         return grad / (1 + x)
 
 
+def log1p(x: Tensor) -> Tensor:
+    """ln(1 + x), exact for tiny x."""
+    return Log1p.apply(x)
+
+
 class Expm1(Function):
     """y = eˣ - 1, exact for tiny x;  dy/dx = y + 1."""
 
@@ -37,6 +56,41 @@ class Expm1(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         y, = ctx.saved_tensors
         return grad * (y + 1)
+
+
+def expm1(x: Tensor) -> Tensor:
+    """eˣ - 1, exact for tiny x."""
+    return Expm1.apply(x)
+
+
+def log2(x: Tensor) -> Tensor:
+    """log₂ x = ln x / ln 2."""
+    return log(x) * (1 / math.log(2))
+
+
+def log10(x: Tensor) -> Tensor:
+    """log₁₀ x = ln x / ln 10."""
+    return log(x) * (1 / math.log(10))
+
+
+def exp2(x: Tensor) -> Tensor:
+    """2ˣ."""
+    return 2.0**x
+
+
+def rsqrt(x: Tensor) -> Tensor:
+    """1 / √x."""
+    return 1.0 / sqrt(x)
+
+
+def square(x: Tensor) -> Tensor:
+    """x²."""
+    return mul(x, x)
+
+
+def reciprocal(x: Tensor) -> Tensor:
+    """1 / x."""
+    return div(1.0, x)
 
 
 class Softplus(Function):
@@ -63,6 +117,16 @@ class Softplus(Function):
         return grad * slope.masked_fill(Tensor(ctx.linear), 1.0), None, None
 
 
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """ln(1 + e^(βx)) / β, computed without overflow; x itself where βx > threshold (torch's rule)."""
+    return Softplus.apply(x, beta, threshold)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """ln σ(x) = -softplus(-x): finite for large negative x (ln σ(-40) = -40, not -inf)."""
+    return -softplus(-x, 1.0, math.inf)
+
+
 class Erf(Function):
     """y = erf x = (2/√π) ∫₀ˣ e^(-t²) dt;  dy/dx = (2/√π) e^(-x²)."""
 
@@ -77,6 +141,11 @@ class Erf(Function):
         return grad * (-(x * x)).exp() * (2 / math.sqrt(math.pi))
 
 
+def erf(x: Tensor) -> Tensor:
+    """erf x = (2/√π) ∫₀ˣ e^(-t²) dt."""
+    return Erf.apply(x)
+
+
 class Step(Function):
     """y = a piecewise-constant function of x (sign, floor, ceil, round, trunc);  dy/dx = 0, as in torch."""
 
@@ -87,6 +156,30 @@ class Step(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
         return grad * 0.0, None
+
+
+def _step(name: str, doc: str) -> Any:
+    def step(x: Tensor) -> Tensor:
+        return Step.apply(x, name)
+
+    step.__name__ = step.__qualname__ = name
+    step.__doc__ = doc
+    return step
+
+
+sign = _step("sign", "-1, 0 or 1 by the sign of x; its gradient is zero.")
+
+
+floor = _step("floor", "The largest integer ≤ x; its gradient is zero.")
+
+
+ceil = _step("ceil", "The smallest integer ≥ x; its gradient is zero.")
+
+
+round = _step("round", "x rounded to the nearest integer (halves to even, as torch); its gradient is zero.")  # noqa: A001
+
+
+trunc = _step("trunc", "x rounded towards zero; its gradient is zero.")
 
 
 class Remainder(Function):
@@ -105,29 +198,60 @@ class Remainder(Function):
                 -grad * quotient if ctx.needs_input_grad[1] else None)
 
 
-class BinaryCrossEntropy(Function):
-    """ℓ = -(t ln p + (1 - t) ln(1 - p)), each log clamped at -100 (torch's rule, so p = 0 or 1 is finite);
+def remainder(x: Any, y: Any) -> Tensor:
+    """x mod y, with the sign of y (Python's ``%`` and torch.remainder); dz/dx = 1, dz/dy = -⌊x / y⌋."""
+    if isinstance(x, Tensor):
+        y = lift(y, x)
+    else:
+        x = lift(x, y)
+    return binary(Remainder, "remainder", x, y)
 
-    dℓ/dp = (p - t) / max(p (1 - p), 1e-12),  dℓ/dt = ln(1 - p) - ln p (not clamped: ±inf at p = 0, 1, as torch).
-    """
 
-    @staticmethod
-    def forward(ctx: Function, p: Any, t: Any) -> Any:
-        xp = ctx.xp
-        ctx.save_for_backward(p, t)
-        q = 1 - p
-        # ln 0 is -inf before the clamp: take the log of 1 there instead (no warning), then -100
-        log_p = xp.where(p > 0, xp.maximum(xp.log(xp.where(p > 0, p, 1)), -100), -100)
-        log_q = xp.where(q > 0, xp.maximum(xp.log1p(xp.where(q > 0, -p, 0)), -100), -100)
-        return (-(t * log_p + (1 - t) * log_q)).astype(p.dtype, copy=False)
+# --- activations, composed of the ops above (torch keeps them in nn.functional) -----------------------
 
-    @staticmethod
-    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        p, t = ctx.saved_tensors
-        grad_p = grad_t = None
-        if ctx.needs_input_grad[0]:
-            grad_p = grad * (p - t) / (p * (1 - p)).clip(min=1e-12)
-        if ctx.needs_input_grad[1]:
-            with backend.log_of_zero_allowed(ctx.xp):
-                grad_t = grad * ((-p).log1p() - p.log())
-        return grad_p, grad_t
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else negative_slope · x."""
+    return where(x > 0, x, x * negative_slope)
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x where x > 0, else α (eˣ - 1); eˣ is taken of min(x, 0), so a large x cannot overflow it."""
+    return where(x > 0, x, expm1(minimum(x, 0.0)) * alpha)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """x Φ(x) = x · ½ (1 + erf(x / √2)); ``approximate="tanh"``: ½ x (1 + tanh(√(2/π) (x + 0.044715 x³)))."""
+    if approximate == "tanh":
+        return 0.5 * x * (1 + ((x + 0.044715 * x * x * x) * math.sqrt(2 / math.pi)).tanh())
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', not {approximate!r}")
+    return 0.5 * x * (1 + erf(x * (1 / math.sqrt(2))))
+
+
+def silu(x: Tensor) -> Tensor:
+    """x σ(x) (also called swish)."""
+    return x * x.sigmoid()
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x clamped into [min_val, max_val]."""
+    return clip(x, min_val, max_val)
+
+
+def relu6(x: Tensor) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return clip(x, 0.0, 6.0)
+
+
+def softsign(x: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return x / (1 + x.abs())
+
+
+METHODS = {
+    "log1p": log1p, "expm1": expm1, "log2": log2, "log10": log10, "exp2": exp2, "rsqrt": rsqrt,
+    "square": square, "reciprocal": reciprocal, "erf": erf, "sign": sign, "floor": floor, "ceil": ceil,
+    "round": round, "trunc": trunc, "remainder": remainder,
+    "__mod__": remainder, "__rmod__": lambda x, y: remainder(y, x),
+}

@@ -1,13 +1,21 @@
-"""Running sums and products: cumsum, and prod, whose gradient is the product of the others."""
+"""Running sums and products: cumsum, and prod, whose gradient is the product of the others; diff.
+
+Each Function is followed by its user function, and :data:`METHODS` at the end lists what this
+file gives ``Tensor``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from minigrad.autograd import Function
-from minigrad.ops.elementwise import Where
-from minigrad.ops.move import Flip
+from minigrad.ops.arguments import dim_or_axis, keepdim_or_keepdims, one_axis
+from minigrad.ops.elementwise import where
+from minigrad.ops.move import flip
+from minigrad.ops.shape import concat, reshape, squeeze
 from minigrad.tensor import Tensor
+
+__all__ = ["cumsum", "diff", "prod"]
 
 
 class Cumsum(Function):
@@ -21,7 +29,17 @@ class Cumsum(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
         backwards = (ctx.axis,)
-        return Flip.apply(Cumsum.apply(Flip.apply(grad, backwards), ctx.axis), backwards), None
+        return flip(Cumsum.apply(flip(grad, backwards), ctx.axis), backwards), None
+
+
+def cumsum(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """Running sums along ``dim``: yᵢ = Σ_{j≤i} xⱼ."""
+    dim = dim_or_axis(dim, axis)  # cumsum's first name is torch's dim; NumPy's axis= is the alias here
+    if dim is None:
+        raise TypeError("cumsum: give the dim to sum along")
+    if x.ndim == 0:
+        return x * 1
+    return Cumsum.apply(x, one_axis(x, dim, "cumsum"))
 
 
 class Prod(Function):
@@ -44,6 +62,35 @@ class Prod(Function):
         n = x.shape[ctx.axis]
         moved = x.swapaxes(ctx.axis, -1).unsqueeze(-2)  # (..., 1, n)
         diagonal = Tensor(ctx.xp.eye(n, dtype=bool))  # (n, n)
-        table = Where.apply(diagonal, Tensor(ctx.xp.ones((), dtype=x.dtype)), moved)  # (..., n, n)
+        table = where(diagonal, Tensor(ctx.xp.ones((), dtype=x.dtype)), moved)  # (..., n, n)
         others = Prod.apply(table, table.ndim - 1).squeeze(-1).swapaxes(ctx.axis, -1)  # like x
         return grad * others, None
+
+
+def prod(x: Tensor, axis: int | None = None, keepdims: bool = False, *,
+         dim: int | None = None, keepdim: bool | None = None) -> Tensor:
+    """Π x over one axis (or over all, flattened); dy/dxᵢ is the product of the others, zeros included."""
+    axis, keepdims = dim_or_axis(axis, dim), keepdim_or_keepdims(keepdims, keepdim)
+    if axis is None:
+        whole = Prod.apply(reshape(x, -1) if x.data.size else reshape(x, 0), 0)
+        return reshape(whole, (1,) * x.ndim) if keepdims else reshape(whole, ())
+    if x.ndim == 0:
+        return x
+    axis = one_axis(x, axis, "prod")
+    y = Prod.apply(x, axis)
+    return y if keepdims else squeeze(y, axis)
+
+
+def diff(x: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None, append: Tensor | None = None) -> Tensor:
+    """The n-th forward difference along ``dim``: out[i] = x[i + 1] - x[i], n times."""
+    axis = one_axis(x, dim, "diff")
+    if prepend is not None or append is not None:
+        parts = [t for t in (prepend, x, append) if t is not None]
+        x = concat(parts, axis=axis)
+    before = (slice(None),) * axis
+    for _ in range(n):
+        x = x[before + (slice(1, None),)] - x[before + (slice(None, -1),)]
+    return x
+
+
+METHODS = {"cumsum": cumsum, "prod": prod, "diff": diff}

@@ -1,4 +1,8 @@
-"""Trigonometric and hyperbolic ops. Each backward is its derivative from the table."""
+"""Trigonometric and hyperbolic ops. Each backward is its derivative from the table.
+
+Each Function is followed by its user function, and :data:`METHODS` at the end lists what this
+file gives ``Tensor``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from typing import Any
 
 from minigrad.autograd import Function
 from minigrad.tensor import Tensor
+
+__all__ = ["acos", "asin", "atan", "cos", "cosh", "sin", "sinh", "tan"]
 
 
 class Sin(Function):
@@ -22,6 +28,10 @@ class Sin(Function):
         return grad * Cos.apply(x)
 
 
+def sin(x: Tensor) -> Tensor:
+    return Sin.apply(x)
+
+
 class Cos(Function):
     """y = cos x;  dy/dx = -sin x."""
 
@@ -34,6 +44,10 @@ class Cos(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         x, = ctx.saved_tensors
         return -grad * Sin.apply(x)
+
+
+def cos(x: Tensor) -> Tensor:
+    return Cos.apply(x)
 
 
 class Tan(Function):
@@ -51,6 +65,10 @@ class Tan(Function):
         return grad * (1 + y * y)
 
 
+def tan(x: Tensor) -> Tensor:
+    return Tan.apply(x)
+
+
 class Asin(Function):
     """y = arcsin x;  dy/dx = 1 / √(1 - x²)."""
 
@@ -63,6 +81,10 @@ class Asin(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         x, = ctx.saved_tensors
         return grad / (1 - x * x).sqrt()
+
+
+def asin(x: Tensor) -> Tensor:
+    return Asin.apply(x)
 
 
 class Acos(Function):
@@ -79,6 +101,10 @@ class Acos(Function):
         return -grad / (1 - x * x).sqrt()
 
 
+def acos(x: Tensor) -> Tensor:
+    return Acos.apply(x)
+
+
 class Atan(Function):
     """y = arctan x;  dy/dx = 1 / (1 + x²)."""
 
@@ -91,6 +117,10 @@ class Atan(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         x, = ctx.saved_tensors
         return grad / (1 + x * x)
+
+
+def atan(x: Tensor) -> Tensor:
+    return Atan.apply(x)
 
 
 class Sinh(Function):
@@ -107,6 +137,10 @@ class Sinh(Function):
         return grad * Cosh.apply(x)
 
 
+def sinh(x: Tensor) -> Tensor:
+    return Sinh.apply(x)
+
+
 class Cosh(Function):
     """y = cosh x;  dy/dx = sinh x."""
 
@@ -119,3 +153,13 @@ class Cosh(Function):
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         x, = ctx.saved_tensors
         return grad * Sinh.apply(x)
+
+
+def cosh(x: Tensor) -> Tensor:
+    return Cosh.apply(x)
+
+
+METHODS = {
+    "sin": sin, "cos": cos, "tan": tan, "asin": asin, "acos": acos, "atan": atan,
+    "arcsin": asin, "arccos": acos, "arctan": atan, "sinh": sinh, "cosh": cosh,
+}

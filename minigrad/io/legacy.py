@@ -1,4 +1,5 @@
-"""The old checkpoint format (minigrad 0.1's ``.npz``), read under bounds so that it can be converted.
+"""The old checkpoint format (format 1, the ``.npz`` that minigrad wrote before .safetensors), read under bounds
+so that it can be converted.
 
 :func:`minigrad.load` reads .safetensors only. An old ``.npz`` checkpoint (a zip of ``.npy``
 arrays plus a JSON ``header`` entry) is read here, with the same care: the zip's own table is
@@ -20,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import safefile
-from minigrad.serialization import CheckpointError, save
+from minigrad.io import safefile
+from minigrad.io.serialization import CheckpointError, save
 from minigrad.tensor import Tensor
 
 MAX_MEMBERS = 10_000

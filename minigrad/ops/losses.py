@@ -1,17 +1,30 @@
-"""Loss functions, as in ``torch.nn.functional``: cross_entropy, nll_loss, mse_loss.
+"""Loss functions, as in ``torch.nn.functional``: cross_entropy, nll_loss, mse_loss, l1_loss,
+smooth_l1_loss, binary_cross_entropy (a Function of its own, for torch's clamped logs) and
+binary_cross_entropy_with_logits.
 
-Each is composed of minigrad ops (so its gradient comes from autograd) and takes
-``reduction``: "mean" (the default), "sum", or "none" (one loss per element).
-Classification losses follow PyTorch's layout: scores of shape (N, C) or (N, C, d1, ...),
-with the class axis second, and integer targets of shape (N,) or (N, d1, ...).
+The others are composed of minigrad ops (so their gradients come from autograd). Each takes
+``reduction``: "mean" (the default), "sum", or "none" (one loss per element). Classification
+losses follow PyTorch's layout: scores of shape (N, C) or (N, C, d1, ...), with the class axis
+second, and integer targets of shape (N,) or (N, d1, ...).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from minigrad import backend
+from minigrad.autograd import Function
 from minigrad.creation import arange, tensor
+from minigrad.ops.elementwise import where
+from minigrad.ops.pointwise import softplus
 from minigrad.tensor import Tensor
+
+__all__ = [
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss", "nll_loss",
+    "smooth_l1_loss",
+]
+
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -19,6 +32,82 @@ REDUCTIONS = ("mean", "sum", "none")
 def _check_reduction(reduction: str, op: str) -> None:
     if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
+
+
+def _reduced(losses: Tensor, reduction: str, op: str) -> Tensor:
+    _check_reduction(reduction, op)
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+def _same_shape(x: Tensor, target: Any, op: str) -> Tensor:
+    if not isinstance(target, Tensor):
+        target = tensor(target, dtype=x.dtype, device=x.device)
+    if target.shape != x.shape:
+        raise ValueError(f"{op}: input {x.shape} and target {target.shape} must have the same shape")
+    return target
+
+
+class BinaryCrossEntropy(Function):
+    """ℓ = -(t ln p + (1 - t) ln(1 - p)), each log clamped at -100 (torch's rule, so p = 0 or 1 is finite);
+
+    dℓ/dp = (p - t) / max(p (1 - p), 1e-12),  dℓ/dt = ln(1 - p) - ln p (not clamped: ±inf at p = 0, 1, as torch).
+    """
+
+    @staticmethod
+    def forward(ctx: Function, p: Any, t: Any) -> Any:
+        xp = ctx.xp
+        ctx.save_for_backward(p, t)
+        q = 1 - p
+        # ln 0 is -inf before the clamp: take the log of 1 there instead (no warning), then -100
+        log_p = xp.where(p > 0, xp.maximum(xp.log(xp.where(p > 0, p, 1)), -100), -100)
+        log_q = xp.where(q > 0, xp.maximum(xp.log1p(xp.where(q > 0, -p, 0)), -100), -100)
+        return (-(t * log_p + (1 - t) * log_q)).astype(p.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        p, t = ctx.saved_tensors
+        grad_p = grad_t = None
+        if ctx.needs_input_grad[0]:
+            grad_p = grad * (p - t) / (p * (1 - p)).clip(min=1e-12)
+        if ctx.needs_input_grad[1]:
+            with backend.log_of_zero_allowed(ctx.xp):
+                grad_t = grad * ((-p).log1p() - p.log())
+        return grad_p, grad_t
+
+
+def binary_cross_entropy(x: Tensor, target: Any, weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
+    """-(t ln p + (1 - t) ln(1 - p)) for probabilities p = x in [0, 1]; each log is clamped at -100, as in torch."""
+    target = _same_shape(x, target, "binary_cross_entropy")
+    if x.data.size and (float(x.data.min()) < 0 or float(x.data.max()) > 1):
+        raise ValueError("binary_cross_entropy: the input must be probabilities in [0, 1]; "
+                         "for raw scores use binary_cross_entropy_with_logits")
+    losses = BinaryCrossEntropy.apply(x, target)
+    return _reduced(losses * weight if weight is not None else losses, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(x: Tensor, target: Any, weight: Tensor | None = None,
+                                     reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
+    """BCE of σ(x), without computing σ: (1 - t) x + (1 + (w₊ - 1) t) · softplus(-x), stable for any x."""
+    target = _same_shape(x, target, "binary_cross_entropy_with_logits")
+    log_weight = 1.0 if pos_weight is None else (pos_weight - 1) * target + 1
+    losses = (1 - target) * x + softplus(-x, 1.0, math.inf) * log_weight
+    return _reduced(losses * weight if weight is not None else losses, reduction, "binary_cross_entropy_with_logits")
+
+
+def l1_loss(x: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """|x - target|, averaged, summed or elementwise."""
+    return _reduced((x - _same_shape(x, target, "l1_loss")).abs(), reduction, "l1_loss")
+
+
+def smooth_l1_loss(x: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """½ d² / β where |d| < β, else |d| - ½ β, for d = x - target."""
+    error = (x - _same_shape(x, target, "smooth_l1_loss")).abs()
+    if beta == 0:
+        return _reduced(error, reduction, "smooth_l1_loss")
+    return _reduced(where(error < beta, error * error * (0.5 / beta), error - 0.5 * beta), reduction,
+                    "smooth_l1_loss")
 
 
 def _class_targets(scores: Tensor, target: Any, op: str) -> Tensor:
@@ -121,3 +210,6 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     if reduction == "none":
         return squared
     return squared.mean() if reduction == "mean" else squared.sum()
+
+
+METHODS: dict[str, Any] = {}  # losses are functions only, as in torch

@@ -19,7 +19,7 @@ only a model.
 Why not pickle, as ``torch.save`` does? Unpickling can run any code the file asks for; a
 safetensors file is a JSON header and raw bytes. Loading is also *bounded*: the file's size,
 the header's size, every dtype, shape and byte range are checked before anything is allocated
-(:mod:`minigrad.safefile`), and then the arrays are built.
+(:mod:`minigrad.io.safefile`), and then the arrays are built.
 
 Why the temporary file? A crash halfway through writing over the only checkpoint would lose a
 run. :func:`save` writes a complete new file next to the target, forces it to disk, and only then
@@ -36,8 +36,9 @@ from typing import IO, Any
 
 import numpy as np  # host-side only: checkpoints are written from host copies
 
-from minigrad import backend, safefile
+from minigrad import backend
 from minigrad.backend import Device
+from minigrad.io import safefile
 from minigrad.tensor import Tensor
 
 FORMAT, VERSION = "minigrad.checkpoint", 2
