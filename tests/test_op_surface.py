@@ -97,7 +97,8 @@ def test_the_checker_sees_an_apply_from_elsewhere(tmp_path: Path) -> None:
 def test_no_two_modules_share_a_basename_with_different_contents() -> None:
     by_name: dict[str, list[Path]] = {}
     for path in MODULES:
-        if path.name != "__init__.py":
+        # the learn track's stub, solution and grader of one task share its name by design
+        if path.name != "__init__.py" and "learn" not in relative(path).split("/")[:2]:
             by_name.setdefault(path.name, []).append(path)
     for name, paths in by_name.items():
         contents = {path.read_text(encoding="utf-8") for path in paths}
@@ -174,7 +175,8 @@ OWNED = {path: owned_private_names(tree) for path, tree in TREES.items()}
 KNOWN_BORROWS = {("minigrad/nn/gru.py", "_padding_mask")}
 
 
-@pytest.mark.parametrize("path", MODULES, ids=relative)
+@pytest.mark.parametrize("path", [path for path in MODULES if "learn" not in relative(path).split("/")[:2]],
+                         ids=relative)  # the learn track's Value keeps micrograd's _prev/_backward, read by task 2
 def test_no_module_reads_another_modules_private_fields(path: Path) -> None:
     elsewhere = set().union(*(names for other, names in OWNED.items() if other != path)) - OWNED[path]
     for node in ast.walk(TREES[path]):  # (self._x in a subclass is the object's own, inherited)
