@@ -150,11 +150,13 @@ def check_mask(mask: Tensor) -> Tensor:
 def masked_softmax(scores: Tensor, mask: Tensor | None) -> Tensor:
     """Attention weights α_ij = softmax_j(e_ij) over the keys, with α_ij = 0 exactly where ``mask`` is False.
 
-    ``mask`` broadcasts against ``scores``; a masked score becomes -inf, and e^-inf = 0.
+    ``mask`` broadcasts against ``scores``; a masked score becomes -inf, and e^-inf = 0. A query that
+    may attend to no key at all gets weights 0 (and context 0), never NaN, as torch's
+    scaled_dot_product_attention (``minigrad.nn.functional.masked_softmax``).
     """
     if mask is None:
         return scores.softmax(axis=-1)
-    return scores.masked_fill(~mask, float("-inf")).softmax(axis=-1)
+    return nn.functional.masked_softmax(scores, mask, axis=-1)
 
 
 def _check_boolean(mask: Tensor) -> None:

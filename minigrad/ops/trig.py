@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad.autograd import Function
+from minigrad.ops.arguments import floating
 from minigrad.tensor import Tensor
 
 __all__ = ["acos", "asin", "atan", "cos", "cosh", "sin", "sinh", "tan"]
@@ -29,7 +30,7 @@ class Sin(Function):
 
 
 def sin(x: Tensor) -> Tensor:
-    return Sin.apply(x)
+    return Sin.apply(floating(x))
 
 
 class Cos(Function):
@@ -47,7 +48,7 @@ class Cos(Function):
 
 
 def cos(x: Tensor) -> Tensor:
-    return Cos.apply(x)
+    return Cos.apply(floating(x))
 
 
 class Tan(Function):
@@ -66,7 +67,7 @@ class Tan(Function):
 
 
 def tan(x: Tensor) -> Tensor:
-    return Tan.apply(x)
+    return Tan.apply(floating(x))
 
 
 class Asin(Function):
@@ -84,7 +85,7 @@ class Asin(Function):
 
 
 def asin(x: Tensor) -> Tensor:
-    return Asin.apply(x)
+    return Asin.apply(floating(x))
 
 
 class Acos(Function):
@@ -102,7 +103,7 @@ class Acos(Function):
 
 
 def acos(x: Tensor) -> Tensor:
-    return Acos.apply(x)
+    return Acos.apply(floating(x))
 
 
 class Atan(Function):
@@ -120,7 +121,7 @@ class Atan(Function):
 
 
 def atan(x: Tensor) -> Tensor:
-    return Atan.apply(x)
+    return Atan.apply(floating(x))
 
 
 class Sinh(Function):
@@ -138,7 +139,7 @@ class Sinh(Function):
 
 
 def sinh(x: Tensor) -> Tensor:
-    return Sinh.apply(x)
+    return Sinh.apply(floating(x))
 
 
 class Cosh(Function):
@@ -156,7 +157,7 @@ class Cosh(Function):
 
 
 def cosh(x: Tensor) -> Tensor:
-    return Cosh.apply(x)
+    return Cosh.apply(floating(x))
 
 
 METHODS = {
