@@ -276,7 +276,7 @@ def zeros_like(grad: Tensor) -> Tensor:
 
 
 class Abs(Function):
-    """y = |x|;  dy/dx = sign(x) (0 at x = 0)."""
+    """y = |x|;  dy/dx = sign(x) (0 at x = 0, and at NaN, as torch's sgn)."""
 
     @staticmethod
     def forward(ctx: Function, x: Any) -> Any:
@@ -286,7 +286,8 @@ class Abs(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         x, = ctx.saved_tensors
-        return grad * ctx.xp.sign(x.data)
+        sign = ctx.xp.sign(x.data)
+        return grad * ctx.xp.where(ctx.xp.isnan(sign), 0, sign).astype(sign.dtype, copy=False)  # sgn(NaN) = 0
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001

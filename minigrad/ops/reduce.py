@@ -377,8 +377,8 @@ class EuclideanNorm(Function):
         x, = ctx.saved_tensors
         kept = EuclideanNorm.apply(x, ctx.axis, True)  # y again, as an op of x: so this backward has a backward
         grad = grad.reshape(kept.shape)
-        zero = kept == 0
-        return grad * where(zero, 0.0, x / where(zero, 1.0, kept)), None, None
+        zero = kept == 0  # masked after the product, as torch: a NaN or inf grad at a zero norm still gives 0
+        return where(zero, 0.0, grad * x / where(zero, 1.0, kept)), None, None
 
 
 def norm(x: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
@@ -394,7 +394,32 @@ def norm(x: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False)
         return sum(x.abs(), axis=axes, keepdims=keepdim)
     if isinstance(p, str) or p <= 0:
         raise ValueError(f"norm: p must be a positive number, inf, -inf or 'fro', not {p!r}")
-    return root(sum(x.abs() ** p, axis=axes, keepdims=keepdim), p)
+    return PNorm.apply(x, axes, keepdim, p)
+
+
+class PNorm(Function):
+    """y = (Σ |x|ᵖ)^(1/p) over ``axis``;  dy/dxᵢ = xᵢ |xᵢ|^(p-2) / y^(p-1), and 0 where y = 0 (as torch).
+
+    Written per element rather than as a root of a sum: an infinite xᵢ then spoils only its own
+    gradient (inf / inf), not every other element's.
+    """
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, axis: tuple[int, ...], keepdims: bool, p: float) -> Any:
+        ctx.axis, ctx.p = axis, p
+        kept = (ctx.xp.abs(x) ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(x)
+        return kept if keepdims else kept.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axis))
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
+        x, = ctx.saved_tensors
+        p = ctx.p
+        kept = PNorm.apply(x, ctx.axis, True, p)  # y again, as an op of x: so this backward has a backward
+        grad = grad.reshape(kept.shape)
+        zero = kept == 0
+        slope = x * x.abs() ** (p - 2) / where(zero, 1.0, kept) ** (p - 1)
+        return where(zero, 0.0, grad * slope), None, None, None
 
 
 def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
