@@ -35,6 +35,7 @@ RANKS = {
     "minigrad.gradcheck": 6,
     "minigrad.nn": 6,
     "minigrad.optim": 6,
+    "minigrad.distributed": 6,  # data parallelism on MPI: gradients and parameters, like optim
     "minigrad.serialization": 7,
     "minigrad.legacy": 7,  # the old .npz checkpoints, read to convert them
     "minigrad.viz": 7,  # it draws modules, so it sits above nn

@@ -1,0 +1,216 @@
+"""minigrad.distributed: the same training on 1 or P processes, and the ring all-reduce as a lesson.
+
+The multi-process tests start their own ``mpiexec -n P`` (found beside the interpreter, else on
+PATH) and are skipped, saying why, where mpi4py or mpiexec is missing (``pip install
+'minigrad[distributed]'``). Their time limit bounds a hang only, never a slow but correct run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import minigrad as mg
+from minigrad import distributed
+
+ROOT = Path(__file__).resolve().parent.parent
+MPIEXEC = next((str(p) for p in [Path(sys.executable).parent / "mpiexec"] if p.exists()), shutil.which("mpiexec"))
+try:
+    import mpi4py  # noqa: F401
+    HAVE_MPI4PY = True
+except ImportError:
+    HAVE_MPI4PY = False
+needs_mpi = pytest.mark.skipif(not (HAVE_MPI4PY and MPIEXEC),
+                               reason="needs mpi4py and mpiexec: pip install 'minigrad[distributed]'")
+HANG = 600  # seconds: bounds a hang, not a slow machine
+
+
+def environment() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+
+def mpirun(processes: int, *command: str, cwd: Path | None = None,
+           timeout: float = HANG) -> subprocess.CompletedProcess:
+    return subprocess.run([MPIEXEC, "-n", str(processes), *command], capture_output=True, text=True,
+                          timeout=timeout, env=environment(), cwd=cwd)
+
+
+# A failing rank ends the run (MPI_Abort) rather than leave the others waiting in a collective for ever;
+# ``report(text)`` prints what every rank says, from rank 0, in rank order.
+PRELUDE = """\
+import sys
+import traceback
+
+from mpi4py import MPI
+
+
+def _abort(kind, value, trace):
+    traceback.print_exception(kind, value, trace)
+    sys.stderr.flush()
+    MPI.COMM_WORLD.Abort(1)
+
+
+def report(text):
+    said = MPI.COMM_WORLD.gather(text, root=0)
+    if MPI.COMM_WORLD.rank == 0:
+        print(" | ".join(said))
+
+
+sys.excepthook = _abort
+"""
+
+
+def run_script(processes: int, code: str, tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess:
+    script = tmp_path / "script.py"
+    script.write_text(PRELUDE + textwrap.dedent(code), encoding="utf-8")
+    return mpirun(processes, sys.executable, str(script), *arguments)
+
+
+# --- a world of one: what every run without mpiexec sees ------------------------------------------
+
+
+def test_without_mpiexec_the_world_is_one_process_and_needs_no_mpi(monkeypatch):
+    for name in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(distributed, "_world", None)
+    monkeypatch.setitem(sys.modules, "mpi4py", None)  # importing it would fail: it is never tried
+    world = distributed.world()
+    assert (world.rank, world.size, world.comm, world.is_root) == (0, 1, None, True)
+    assert world.any(True) and not world.any(False)
+    distributed.abort(2)  # nothing to stop in a world of one: it returns
+
+
+def test_under_mpiexec_without_mpi4py_the_error_says_what_to_install(monkeypatch):
+    monkeypatch.setenv("PMI_SIZE", "2")
+    monkeypatch.setattr(distributed, "_world", None)
+    monkeypatch.setitem(sys.modules, "mpi4py", None)
+    with pytest.raises(distributed.DistributedError, match=r"one of 2 processes, but mpi4py is not installed: "
+                                                           r"pip install 'minigrad\[distributed\]'"):
+        distributed.world()
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 7, 128])
+@pytest.mark.parametrize("size", [1, 2, 3, 4])
+def test_the_shares_of_a_batch_are_contiguous_as_equal_as_can_be_and_cover_it_once(count, size):
+    items = list(range(count))
+    shares = [distributed.shard(items, distributed.World(rank, size)) for rank in range(size)]
+    assert sum(shares, []) == items
+    assert max(map(len, shares)) - min(map(len, shares)) <= 1
+
+
+def test_in_a_world_of_one_the_gradients_stay_and_the_counts_come_back():
+    weight = mg.tensor([1.0, 2.0], requires_grad=True)
+    (weight * weight).sum().backward()
+    assert distributed.average_gradients([weight], distributed.World(), 5, 7.5) == (5.0, 7.5)
+    assert weight.grad.tolist() == [2.0, 4.0]
+
+
+# --- several processes ---------------------------------------------------------------------------
+
+
+@needs_mpi
+@pytest.mark.parametrize("processes", [2, 3])
+def test_the_ring_all_reduce_equals_mpis_on_odd_sizes_and_sizes_below_the_number_of_ranks(processes, tmp_path):
+    result = run_script(processes, """
+        import numpy as np
+        from mpi4py import MPI
+        from minigrad.distributed import ring_allreduce
+
+        comm = MPI.COMM_WORLD
+        rng = np.random.default_rng(comm.rank)
+        for n in (0, 1, 2, 5, 7, 1001):
+            whole = rng.integers(-1000, 1000, n).astype(np.float64)  # integers: every order of sums is exact
+            expected = np.empty_like(whole)
+            comm.Allreduce(whole, expected)
+            assert (ring_allreduce(whole, comm) == expected).all(), n
+            values = rng.standard_normal((n, 1))
+            expected = np.empty_like(values)
+            comm.Allreduce(values, expected)
+            mine = ring_allreduce(values, comm)
+            assert mine.shape == values.shape and np.allclose(mine, expected, rtol=1e-13, atol=1e-13), n
+        report(f"rank {comm.rank} ok")
+    """, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == " | ".join(f"rank {rank} ok" for rank in range(processes))
+
+
+STEPS = """
+    import random
+    import sys
+
+    import numpy as np
+
+    import minigrad as mg
+    from minigrad import distributed, optim
+    from models.data import Vocab
+    from models.parallel import backward_share
+    from models.seq2seq import build_model
+    from models.training import Corpus, make_batch
+
+    dtype, model_kind = sys.argv[1], sys.argv[2]
+    mg.set_default_dtype(getattr(mg, dtype))
+    tolerance = {"float64": 1e-10, "float32": 1e-5}[dtype]
+    world = distributed.world()
+    rng = random.Random(0)
+    pairs = [(w, w[::-1]) for w in ("".join(rng.choice("abcdef") for _ in range(rng.randint(2, 9)))
+                                    for _ in range(60))]
+    corpus = Corpus(pairs, [], [], Vocab.build(s for s, _ in pairs), Vocab.build(t for _, t in pairs))
+    options = ({"model": "transformer", "hidden_size": 16, "num_layers": 1, "heads": 2, "ff_size": 32}
+               if model_kind == "transformer" else
+               {"hidden_size": 12, "embed_size": 6, "bidirectional": True, "score": "general"})
+
+
+    def build(seed):
+        mg.manual_seed(seed)
+        model = build_model(len(corpus.source_vocab), len(corpus.target_vocab), dropout=0.0, **options)
+        return model, optim.Adam(model.parameters(), lr=0.01)
+
+
+    whole_model, whole_optimizer = build(0)  # the reference: one process, the whole batch
+    model, optimizer = build(world.rank)  # each rank starts elsewhere; the broadcast makes it rank 0's
+    distributed.broadcast_parameters(model.parameters(), world)
+    clipped = 0
+    batches = [pairs[0:13], pairs[13:30], pairs[30:31], pairs[31:44]]  # odd sizes; one with an empty share
+    for step, batch in enumerate(batches * 2):
+        whole = make_batch(corpus, batch, "cpu")
+        loss = whole_model.loss(whole.source, whole.target_in, whole.target_out)
+        whole_optimizer.zero_grad()
+        loss.backward()
+        clipped += optim.clip_grad_norm_(whole_model.parameters(), 0.2) > 0.2
+        whole_optimizer.step()
+
+        share = distributed.shard(batch, world)
+        mine = make_batch(corpus, share, "cpu") if share else None
+        loss_sum, tokens = backward_share(model, optimizer, mine, 0.0, world)
+        optim.clip_grad_norm_(model.parameters(), 0.2)
+        optimizer.step()
+        assert tokens == whole.tokens, (tokens, whole.tokens)
+        assert abs(loss_sum / tokens - loss.item()) <= tolerance * max(1.0, abs(loss.item())), step
+        for (name, a), b in zip(model.state_dict().items(), whole_model.state_dict().values()):
+            difference = float(np.abs(a.numpy() - b.numpy()).max())
+            assert difference <= tolerance, (step, name, difference)
+    assert clipped >= 4, clipped  # clipping took part
+    report(f"rank {world.rank}: {len(batches) * 2} steps agree")
+"""
+
+
+@needs_mpi
+@pytest.mark.parametrize(("model", "dtype"), [("lstm", "float64"), ("lstm", "float32"), ("transformer", "float64")])
+def test_a_two_process_step_equals_a_one_process_step_on_the_whole_batch(model, dtype, tmp_path):
+    """Adam with clipping over 8 steps: the weights of 2 processes (each its share, gradients averaged)
+    stay those of one process on the whole batch, float64 to 1e-10 and float32 to 1e-5.
+
+    Not the Transformer in float32: the gradient of its key projection's bias is zero in exact math
+    (softmax ignores a constant added to every score), so in float32 it is rounding noise (~1e-9),
+    and Adam's first steps move by lr·g/(|g| + ε), about ±lr/10 whichever way that noise falls; any
+    other order of sums (BLAS threads too) moves it as much. Measured after one step: 1.3e-5 (lr 1e-3)
+    and 1.8e-5 (lr 1e-2)."""
+    result = run_script(2, STEPS, tmp_path, dtype, model)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "rank 0: 8 steps agree | rank 1: 8 steps agree"
