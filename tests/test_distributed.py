@@ -7,13 +7,17 @@ PATH) and are skipped, saying why, where mpi4py or mpiexec is missing (``pip ins
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import minigrad as mg
@@ -214,3 +218,128 @@ def test_a_two_process_step_equals_a_one_process_step_on_the_whole_batch(model, 
     result = run_script(2, STEPS, tmp_path, dtype, model)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "rank 0: 8 steps agree | rank 1: 8 steps agree"
+
+
+# --- the command line under mpiexec --------------------------------------------------------------
+
+TRAIN = ["-m", "models", "train", "--task", "numbers", "--size", "1200", "--epochs", "3", "--batch-size", "17",
+         "--hidden", "16", "--embed", "8", "--seed", "0", "--threads", "1", "--no-progress", "--examples", "0"]
+# 1,080 training pairs in batches of 17: the last batch holds 9, and shares of 8 and 9 pairs are unequal
+
+
+def train(processes: int, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, *TRAIN, "--out", str(out), *extra]
+    if processes == 1:  # no mpiexec at all: the plain command
+        return subprocess.run(command, capture_output=True, text=True, timeout=HANG, env=environment())
+    return mpirun(processes, *command)
+
+
+def tensors(path: Path) -> dict[str, np.ndarray]:
+    from safetensors.numpy import load_file
+
+    return load_file(str(path))
+
+
+def metrics(out: Path) -> list[dict]:
+    drop = {"tokens_per_second", "seconds"}  # how fast, not what was learned
+    return [{k: v for k, v in json.loads(line).items() if k not in drop}
+            for line in (out / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same command run straight through on 1 process (``one/``) and on 2 (``two/``)."""
+    runs = tmp_path_factory.mktemp("straight")
+    for processes, name in ((1, "one"), (2, "two")):
+        result = train(processes, runs / name)
+        assert result.returncode == 0, result.stderr[-3000:]
+    return runs
+
+
+@needs_mpi
+def test_the_same_command_on_1_and_2_processes_writes_best_weights_equal_to_float32_rounding(straight):
+    one, two = tensors(straight / "one" / "best.safetensors"), tensors(straight / "two" / "best.safetensors")
+    assert one.keys() == two.keys()
+    for name in one:
+        np.testing.assert_allclose(two[name], one[name], rtol=1e-5, atol=1e-6, err_msg=name)
+    assert any((one[name] != two[name]).any() for name in one), "bitwise equal: were there 2 processes at all?"
+    for mine, theirs in zip(metrics(straight / "two"), metrics(straight / "one"), strict=True):  # every epoch's
+        assert mine.keys() == theirs.keys()  # losses, held-out scores and lr, to float32 rounding too
+        assert all(abs(mine[k] - theirs[k]) <= 1e-5 * max(1, abs(theirs[k])) for k in mine), (mine, theirs)
+    assert sorted(p.name for p in (straight / "two").iterdir()) == [".lock", "best.safetensors", "last.safetensors",
+                                                                   "metrics.jsonl", "metrics.png"]
+
+
+@needs_mpi
+def test_a_rank_that_is_killed_ends_the_run_within_seconds_and_the_run_resumes_exactly(straight, tmp_path):
+    """Rank 1 kills itself (SIGKILL) as soon as epoch 1 is saved; mpiexec ends the others, and
+    ``--resume`` on 2 processes then ends bitwise where the run that was never killed did."""
+    out = tmp_path / "killed"
+    suicide = textwrap.dedent(f"""
+        import os, signal, sys, threading, time
+        def watch():
+            while not os.path.exists({str(out / "last.safetensors")!r}):
+                time.sleep(0.005)
+            os.kill(os.getpid(), signal.SIGKILL)
+        threading.Thread(target=watch, daemon=True).start()
+        from models.cli import main
+        sys.exit(main(sys.argv[1:]))
+    """)
+    arguments = [*TRAIN[2:], "--out", str(out)]
+    started = time.perf_counter()
+    killed = subprocess.run([MPIEXEC, "-n", "1", sys.executable, *TRAIN[:2], *arguments,
+                             ":", "-n", "1", sys.executable, "-c", suicide, *arguments],
+                            capture_output=True, text=True, timeout=HANG, env=environment())
+    took = time.perf_counter() - started
+    assert killed.returncode != 0 and "Traceback" not in killed.stderr, killed.stderr
+    assert "test (best.safetensors)" not in killed.stdout, "the run went on without rank 1"
+    assert len(metrics(out)) < 3
+    resumed = train(2, out, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    for name in ("best.safetensors", "last.safetensors"):
+        mine, theirs = tensors(out / name), tensors(straight / "two" / name)
+        assert all((mine[key] == theirs[key]).all() for key in theirs), name
+    assert metrics(out) == metrics(straight / "two")
+    print(f"killed run ended {took:.1f} s after it started")
+
+
+@needs_mpi
+def test_ctrl_c_under_mpiexec_stops_every_process_at_one_batch_and_resumes_exactly(straight, tmp_path):
+    out = tmp_path / "interrupted"
+    process = subprocess.Popen([MPIEXEC, "-n", "2", sys.executable, *TRAIN, "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment())
+    deadline = time.monotonic() + HANG
+    while not (out / "last.safetensors").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGINT)  # mpiexec passes it on to every process, as a terminal's Ctrl-C
+    stdout, stderr = process.communicate(timeout=HANG)
+    assert process.returncode == 130, stderr
+    assert "interrupted: saved" in stdout and "Traceback" not in stderr, stderr
+    resumed = train(2, out, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "resuming" in resumed.stdout
+    for name in ("best.safetensors", "last.safetensors"):
+        mine, theirs = tensors(out / name), tensors(straight / "two" / name)
+        assert all((mine[key] == theirs[key]).all() for key in theirs), name
+
+
+@needs_mpi
+def test_an_error_on_one_rank_alone_stops_every_process_with_one_line(tmp_path):
+    """Rank 0 finds the run folder locked (by this test), which rank 1 never looks at: without
+    MPI_Abort, rank 1 would wait in its first all-reduce for ever."""
+    from models.runfolder import RunFolder
+
+    out = tmp_path / "locked"
+    holder = RunFolder(out).acquire()
+    try:
+        started = time.perf_counter()
+        result = train(2, out)
+        took = time.perf_counter() - started
+    finally:
+        holder.release()
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: run folder {out} is in use by another training (process {os.getpid()}); wait for it "
+                      "to finish or stop it, or choose another --out"], result.stderr
+    assert "Traceback" not in result.stderr
+    print(f"stopped {took:.1f} s after it started")
