@@ -159,19 +159,28 @@ def average_gradients(parameters: Iterable[Tensor], world: World, count: float,
     has_grad = [p.grad is not None for p in parameters]
     scalars = np.array([count, *sums, *has_grad], dtype=np.float64)
     if world.comm is not None:
-        world.comm.Allreduce(scalars.copy(), scalars)
+        world.comm.Allreduce(_in_place(), scalars)
     total, summed, touched = scalars[0], scalars[1:1 + len(sums)], scalars[1 + len(sums):] > 0
     if world.comm is None:
         return (float(total), *map(float, summed))
     used = [p for p, t in zip(parameters, touched) if t]
     if used:
-        dtype = used[0].data.dtype
-        weight = count / total if total else 0.0
-        flat = np.concatenate([to_host(p.grad.data).ravel() * dtype.type(weight) if p.grad is not None
-                               else np.zeros(p.data.size, dtype) for p in used])
-        world.comm.Allreduce(flat.copy(), flat)
+        flat = np.zeros(sum(p.data.size for p in used), dtype=used[0].data.dtype)  # one buffer, on the host
+        offset = 0
+        for p in used:
+            if p.grad is not None:  # an explicit copy to the host: the strict device refuses a silent one
+                flat[offset:offset + p.data.size] = to_host(p.grad.data).ravel()
+            offset += p.data.size
+        flat *= flat.dtype.type(count / total if total else 0.0)  # nᵣ / Σ nᵣ
+        world.comm.Allreduce(_in_place(), flat)
         _unflatten_into(flat, used, grads=True)
     return (float(total), *map(float, summed))
+
+
+def _in_place() -> Any:
+    from mpi4py import MPI  # noqa: PLC0415 - only under mpiexec
+
+    return MPI.IN_PLACE
 
 
 def _unflatten_into(flat: np.ndarray, parameters: list[Tensor], grads: bool) -> None:

@@ -157,7 +157,7 @@ STEPS = """
     from models.seq2seq import build_model
     from models.training import Corpus, make_batch
 
-    dtype, model_kind = sys.argv[1], sys.argv[2]
+    dtype, model_kind, device = sys.argv[1], sys.argv[2], sys.argv[3]
     mg.set_default_dtype(getattr(mg, dtype))
     tolerance = {"float64": 1e-10, "float32": 1e-5}[dtype]
     world = distributed.world()
@@ -172,7 +172,8 @@ STEPS = """
 
     def build(seed):
         mg.manual_seed(seed)
-        model = build_model(len(corpus.source_vocab), len(corpus.target_vocab), dropout=0.0, **options)
+        model = build_model(len(corpus.source_vocab), len(corpus.target_vocab), dropout=0.0, device=device,
+                            **options)
         return model, optim.Adam(model.parameters(), lr=0.01)
 
 
@@ -182,7 +183,7 @@ STEPS = """
     clipped = 0
     batches = [pairs[0:13], pairs[13:30], pairs[30:31], pairs[31:44]]  # odd sizes; one with an empty share
     for step, batch in enumerate(batches * 2):
-        whole = make_batch(corpus, batch, "cpu")
+        whole = make_batch(corpus, batch, device)
         loss = whole_model.loss(whole.source, whole.target_in, whole.target_out)
         whole_optimizer.zero_grad()
         loss.backward()
@@ -190,7 +191,7 @@ STEPS = """
         whole_optimizer.step()
 
         share = distributed.shard(batch, world)
-        mine = make_batch(corpus, share, "cpu") if share else None
+        mine = make_batch(corpus, share, device) if share else None
         loss_sum, tokens = backward_share(model, optimizer, mine, 0.0, world)
         optim.clip_grad_norm_(model.parameters(), 0.2)
         optimizer.step()
@@ -205,8 +206,10 @@ STEPS = """
 
 
 @needs_mpi
-@pytest.mark.parametrize(("model", "dtype"), [("lstm", "float64"), ("lstm", "float32"), ("transformer", "float64")])
-def test_a_two_process_step_equals_a_one_process_step_on_the_whole_batch(model, dtype, tmp_path):
+@pytest.mark.parametrize(("model", "dtype", "device"), [
+    ("lstm", "float64", "cpu"), ("lstm", "float32", "cpu"), ("transformer", "float64", "cpu"),
+    ("lstm", "float32", "strict")])
+def test_a_two_process_step_equals_a_one_process_step_on_the_whole_batch(model, dtype, device, tmp_path):
     """Adam with clipping over 8 steps: the weights of 2 processes (each its share, gradients averaged)
     stay those of one process on the whole batch, float64 to 1e-10 and float32 to 1e-5.
 
@@ -214,8 +217,12 @@ def test_a_two_process_step_equals_a_one_process_step_on_the_whole_batch(model, 
     (softmax ignores a constant added to every score), so in float32 it is rounding noise (~1e-9),
     and Adam's first steps move by lr·g/(|g| + ε), about ±lr/10 whichever way that noise falls; any
     other order of sums (BLAS threads too) moves it as much. Measured after one step: 1.3e-5 (lr 1e-3)
-    and 1.8e-5 (lr 1e-2)."""
-    result = run_script(2, STEPS, tmp_path, dtype, model)
+    and 1.8e-5 (lr 1e-2).
+
+    On the strict device (CuPy's manners on the CPU) the same step runs with every gradient on the
+    device: the one way to the host is the explicit copy before the all-reduce, so no gradient is
+    silently turned into a NumPy array (the strict device would refuse that)."""
+    result = run_script(2, STEPS, tmp_path, dtype, model, device)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "rank 0: 8 steps agree | rank 1: 8 steps agree"
 
