@@ -210,6 +210,7 @@ def _train(args: argparse.Namespace) -> int:
     options = {**applied, **options}
     options["clip"] = args.clip  # None: no clipping
     options["task"] = task
+    options["device"] = world.device(args.device)  # under mpiexec, "cuda" is this process's own GPU
     options["out"] = args.out or f"runs/{Path(args.data).stem if args.data else options['task']}"
     if args.data:
         options["data"] = str(Path(args.data).resolve())  # so that evaluate finds it from anywhere

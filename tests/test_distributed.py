@@ -108,6 +108,13 @@ def test_the_shares_of_a_batch_are_contiguous_as_equal_as_can_be_and_cover_it_on
     assert max(map(len, shares)) - min(map(len, shares)) <= 1
 
 
+def test_each_process_on_a_machine_takes_its_own_gpu_and_a_named_device_stays():
+    assert distributed.World(3, 4, local_rank=1).device("cuda") == "cuda:1"
+    assert distributed.World(3, 4, local_rank=1).device("cuda:0") == "cuda:0"
+    assert distributed.World(3, 4, local_rank=1).device("cpu") == "cpu"
+    assert distributed.World().device("cuda") == "cuda"
+
+
 def test_in_a_world_of_one_the_gradients_stay_and_the_counts_come_back():
     weight = mg.tensor([1.0, 2.0], requires_grad=True)
     (weight * weight).sum().backward()
@@ -350,3 +357,13 @@ def test_an_error_on_one_rank_alone_stops_every_process_with_one_line(tmp_path):
                       "to finish or stop it, or choose another --out"], result.stderr
     assert "Traceback" not in result.stderr
     print(f"stopped {took:.1f} s after it started")
+
+
+@needs_mpi
+def test_the_cost_benchmark_runs_on_two_processes_and_prints_its_row():
+    result = mpirun(2, sys.executable, str(ROOT / "benchmarks" / "distributed_step.py"), "--hidden", "16",
+                    "--batch", "6", "--steps", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    header, row = result.stdout.splitlines()[1:3]
+    assert header.startswith("processes | step ms | compute ms | wait ms | reduce ms")
+    assert row.startswith("2 | ") and len(row.split(" | ")) == len(header.split(" | "))
