@@ -133,13 +133,28 @@ def shard(items: Sequence[Item], world: World) -> list[Item]:
 
 
 def broadcast_parameters(parameters: Iterable[Tensor], world: World) -> None:
-    """Every rank's parameters become rank 0's: one flat buffer, one ``Bcast``."""
+    """Every rank's parameters become rank 0's: one flat buffer, one ``Bcast``.
+
+    First every rank tells rank 0 what it holds (how many parameters, how many values, which
+    dtypes): a rank that built another model (another command) is refused there, in one error
+    naming both, before any message of the wrong size is sent."""
     parameters = list(parameters)
-    if world.comm is None or not parameters:
+    if world.comm is None:
+        return
+    mine = (len(parameters), sum(p.data.size for p in parameters), sorted({str(p.data.dtype) for p in parameters}))
+    for rank, theirs in enumerate(world.comm.gather(mine, root=0) or []):  # a list on rank 0 only
+        if theirs != mine or len(mine[2]) > 1:
+            raise DistributedError(f"rank 0 holds {_model(mine)} and rank {rank} {_model(theirs)}: every process "
+                                   "must run the same command on the same data, with one dtype")
+    if not parameters:
         return
     flat = np.concatenate([to_host(p.data).ravel() for p in parameters])
     world.comm.Bcast(flat, root=0)
     _unflatten_into(flat, parameters, grads=False)
+
+
+def _model(held: tuple[int, int, list[str]]) -> str:
+    return f"{held[0]} parameter tensors of {held[1]:,} values ({', '.join(held[2]) or 'no dtype'})"
 
 
 def average_gradients(parameters: Iterable[Tensor], world: World, count: float,
@@ -197,7 +212,7 @@ def _unflatten_into(flat: np.ndarray, parameters: list[Tensor], grads: bool) -> 
 
 
 def ring_allreduce(values: np.ndarray, comm: Any) -> np.ndarray:
-    """Σ over the ranks of ``values`` (a 1-D array), by passing chunks around a ring of P ranks.
+    """Σ over the ranks of ``values`` (summed element by element), by passing chunks around a ring of P ranks.
 
     Cut the array into P chunks. Rank r sends to rank r+1 and receives from rank r−1 (mod P).
 

@@ -373,3 +373,18 @@ def test_the_cost_benchmark_runs_on_two_processes_and_prints_its_row():
     header, row = result.stdout.splitlines()[1:3]
     assert header.startswith("processes | step ms | compute ms | wait ms | reduce ms")
     assert row.startswith("2 | ") and len(row.split(" | ")) == len(header.split(" | "))
+
+
+@needs_mpi
+def test_processes_that_built_different_models_are_refused_in_one_line(tmp_path):
+    """Rank 1 runs another command (--hidden 8): rank 0 names both models and ends the run."""
+    arguments = [*TRAIN, "--out", str(tmp_path / "mixed")]
+    result = subprocess.run([MPIEXEC, "-n", "1", sys.executable, *arguments, ":", "-n", "1", sys.executable,
+                             *arguments, "--hidden", "8"], capture_output=True, text=True, timeout=HANG,
+                            env=environment())
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: rank 0 holds 22 parameter tensors of 8,350 values (float32) and rank 1 22 parameter "
+                      "tensors of 3,102 values (float32): every process must run the same command on the same data, "
+                      "with one dtype"], result.stderr
+    assert "Traceback" not in result.stderr
