@@ -388,3 +388,17 @@ def test_processes_that_built_different_models_are_refused_in_one_line(tmp_path)
                       "tensors of 3,102 values (float32): every process must run the same command on the same data, "
                       "with one dtype"], result.stderr
     assert "Traceback" not in result.stderr
+
+
+@needs_mpi
+def test_a_run_started_on_one_process_goes_on_on_two(straight, tmp_path):
+    """A checkpoint does not depend on the number of processes: epoch 1 on 1 process, then
+    ``--resume`` on 2, ends where 1 process did, to float32 rounding."""
+    out = tmp_path / "moved"
+    first = train(1, out, "--epochs", "1")
+    assert first.returncode == 0, first.stderr[-3000:]
+    resumed = train(2, out, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    mine, theirs = tensors(out / "best.safetensors"), tensors(straight / "one" / "best.safetensors")
+    for name in theirs:
+        np.testing.assert_allclose(mine[name], theirs[name], rtol=1e-5, atol=1e-6, err_msg=name)
