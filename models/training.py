@@ -560,6 +560,7 @@ class Trainer:
         try:  # closed on Ctrl-C too: no bar left for the interpreter's exit to tear down
             for batch in batches(self.corpus, self.config, self.epoch, self.batch_index, self.world):
                 if self.world.any(self.stop_requested):  # every process stops at the same batch
+                    self.ctrl_c.requested = True  # (a Ctrl-C that reached another process only)
                     break
                 loss_sum, batch_tokens = backward_share(self.model, self.optimizer, batch,
                                                         self.config.label_smoothing, self.world)

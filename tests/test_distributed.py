@@ -39,10 +39,29 @@ def environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
-def mpirun(processes: int, *command: str, cwd: Path | None = None,
-           timeout: float = HANG) -> subprocess.CompletedProcess:
-    return subprocess.run([MPIEXEC, "-n", str(processes), *command], capture_output=True, text=True,
-                          timeout=timeout, env=environment(), cwd=cwd)
+def start(command: list[str]) -> subprocess.Popen:
+    """``command`` in a process group of its own, so that a hang can be ended with all its processes."""
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(),
+                            start_new_session=True)
+
+
+def finish(process: subprocess.Popen) -> subprocess.CompletedProcess:
+    """Wait for ``process`` (at most HANG seconds: then it and every process of its group are killed)."""
+    try:
+        stdout, stderr = process.communicate(timeout=HANG)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def run(command: list[str]) -> subprocess.CompletedProcess:
+    return finish(start(command))
+
+
+def mpirun(processes: int, *command: str) -> subprocess.CompletedProcess:
+    return run([MPIEXEC, "-n", str(processes), *command])
 
 
 # A failing rank ends the run (MPI_Abort) rather than leave the others waiting in a collective for ever;
@@ -244,7 +263,7 @@ TRAIN = ["-m", "models", "train", "--task", "numbers", "--size", "1200", "--epoc
 def train(processes: int, out: Path, *extra: str) -> subprocess.CompletedProcess:
     command = [sys.executable, *TRAIN, "--out", str(out), *extra]
     if processes == 1:  # no mpiexec at all: the plain command
-        return subprocess.run(command, capture_output=True, text=True, timeout=HANG, env=environment())
+        return run(command)
     return mpirun(processes, *command)
 
 
@@ -300,17 +319,16 @@ def test_a_rank_that_is_killed_ends_the_run_within_seconds_and_the_run_resumes_e
         sys.exit(main(sys.argv[1:]))
     """)
     arguments = [*TRAIN[2:], "--out", str(out)]
-    killed = subprocess.Popen([MPIEXEC, "-n", "1", sys.executable, *TRAIN[:2], *arguments,
-                               ":", "-n", "1", sys.executable, "-c", suicide, *arguments],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment())
+    killed = start([MPIEXEC, "-n", "1", sys.executable, *TRAIN[:2], *arguments,
+                    ":", "-n", "1", sys.executable, "-c", suicide, *arguments])
     deadline = time.monotonic() + HANG
     while not (out / "last.safetensors").exists() and killed.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
     died = time.perf_counter()  # rank 1 kills itself now
-    stdout, stderr = killed.communicate(timeout=HANG)
+    done = finish(killed)
     took = time.perf_counter() - died
-    assert killed.returncode != 0 and "Traceback" not in stderr, stderr
-    assert "test (best.safetensors)" not in stdout, "the run went on without rank 1"
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    assert "test (best.safetensors)" not in done.stdout, "the run went on without rank 1"
     assert took < 60, f"the other process went on for {took:.0f} s after rank 1 died"  # it takes about 1 s
     assert len(metrics(out)) < 3
     resumed = train(2, out, "--resume")
@@ -325,18 +343,45 @@ def test_a_rank_that_is_killed_ends_the_run_within_seconds_and_the_run_resumes_e
 @needs_mpi
 def test_ctrl_c_under_mpiexec_stops_every_process_at_one_batch_and_resumes_exactly(straight, tmp_path):
     out = tmp_path / "interrupted"
-    process = subprocess.Popen([MPIEXEC, "-n", "2", sys.executable, *TRAIN, "--out", str(out)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment())
+    process = start([MPIEXEC, "-n", "2", sys.executable, *TRAIN, "--out", str(out)])
     deadline = time.monotonic() + HANG
     while not (out / "last.safetensors").exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
     process.send_signal(signal.SIGINT)  # mpiexec passes it on to every process, as a terminal's Ctrl-C
-    stdout, stderr = process.communicate(timeout=HANG)
-    assert process.returncode == 130, stderr
-    assert "interrupted: saved" in stdout and "Traceback" not in stderr, stderr
+    done = finish(process)
+    assert done.returncode == 130, done.stderr
+    assert "interrupted: saved" in done.stdout and "Traceback" not in done.stderr, done.stderr
     resumed = train(2, out, "--resume")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "resuming" in resumed.stdout
+    for name in ("best.safetensors", "last.safetensors"):
+        mine, theirs = tensors(out / name), tensors(straight / "two" / name)
+        assert all((mine[key] == theirs[key]).all() for key in theirs), name
+
+
+@needs_mpi
+def test_a_ctrl_c_that_reaches_rank_0_alone_stops_both_and_resumes_exactly(straight, tmp_path):
+    """SIGINT to rank 0's process only (not through mpiexec): rank 1 learns of it in the next
+    all-reduce, and both stop after the same batch instead of rank 1 waiting for ever."""
+    out = tmp_path / "one_ctrl_c"
+    ctrl_c = textwrap.dedent(f"""
+        import os, signal, sys, threading, time
+        def watch():
+            while not os.path.exists({str(out / "last.safetensors")!r}):
+                time.sleep(0.005)
+            os.kill(os.getpid(), signal.SIGINT)
+        threading.Thread(target=watch, daemon=True).start()
+        from models.cli import main
+        sys.exit(main(sys.argv[1:]))
+    """)
+    arguments = [*TRAIN[2:], "--out", str(out)]
+    result = run([MPIEXEC, "-n", "1", sys.executable, "-c", ctrl_c, *arguments,
+                  ":", "-n", "1", sys.executable, *TRAIN[:2], *arguments])
+    assert result.returncode == 130, result.stderr
+    assert "interrupted: saved" in result.stdout and "Traceback" not in result.stderr, result.stderr
+    assert len(metrics(out)) < 3
+    resumed = train(2, out, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
     for name in ("best.safetensors", "last.safetensors"):
         mine, theirs = tensors(out / name), tensors(straight / "two" / name)
         assert all((mine[key] == theirs[key]).all() for key in theirs), name
@@ -379,9 +424,8 @@ def test_the_cost_benchmark_runs_on_two_processes_and_prints_its_row():
 def test_processes_that_built_different_models_are_refused_in_one_line(tmp_path):
     """Rank 1 runs another command (--hidden 8): rank 0 names both models and ends the run."""
     arguments = [*TRAIN, "--out", str(tmp_path / "mixed")]
-    result = subprocess.run([MPIEXEC, "-n", "1", sys.executable, *arguments, ":", "-n", "1", sys.executable,
-                             *arguments, "--hidden", "8"], capture_output=True, text=True, timeout=HANG,
-                            env=environment())
+    result = run([MPIEXEC, "-n", "1", sys.executable, *arguments, ":", "-n", "1", sys.executable, *arguments,
+                  "--hidden", "8"])
     assert result.returncode == 2, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert errors == ["error: rank 0 holds 22 parameter tensors of 8,350 values (float32) and rank 1 22 parameter "
