@@ -30,8 +30,8 @@ try:
     HAVE_MPI4PY = True
 except ImportError:
     HAVE_MPI4PY = False
-needs_mpi = pytest.mark.skipif(not (HAVE_MPI4PY and MPIEXEC),
-                               reason="needs mpi4py and mpiexec: pip install 'minigrad[distributed]'")
+needs_mpi = pytest.mark.skipif(not (HAVE_MPI4PY and MPIEXEC and os.name == "posix"),
+                               reason="needs mpi4py and mpiexec (pip install 'minigrad[distributed]'), on POSIX")
 HANG = 600  # seconds: bounds a hang, not a slow machine
 
 
@@ -290,6 +290,7 @@ def straight(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @needs_mpi
+@pytest.mark.slow
 def test_the_same_command_on_1_and_2_processes_writes_best_weights_equal_to_float32_rounding(straight):
     one, two = tensors(straight / "one" / "best.safetensors"), tensors(straight / "two" / "best.safetensors")
     assert one.keys() == two.keys()
@@ -304,6 +305,7 @@ def test_the_same_command_on_1_and_2_processes_writes_best_weights_equal_to_floa
 
 
 @needs_mpi
+@pytest.mark.slow
 def test_a_rank_that_is_killed_ends_the_run_within_seconds_and_the_run_resumes_exactly(straight, tmp_path):
     """Rank 1 kills itself (SIGKILL) as soon as epoch 1 is saved; mpiexec ends the others, and
     ``--resume`` on 2 processes then ends bitwise where the run that was never killed did."""
@@ -341,6 +343,7 @@ def test_a_rank_that_is_killed_ends_the_run_within_seconds_and_the_run_resumes_e
 
 
 @needs_mpi
+@pytest.mark.slow
 def test_ctrl_c_under_mpiexec_stops_every_process_at_one_batch_and_resumes_exactly(straight, tmp_path):
     out = tmp_path / "interrupted"
     process = start([MPIEXEC, "-n", "2", sys.executable, *TRAIN, "--out", str(out)])
@@ -360,6 +363,7 @@ def test_ctrl_c_under_mpiexec_stops_every_process_at_one_batch_and_resumes_exact
 
 
 @needs_mpi
+@pytest.mark.slow
 def test_a_ctrl_c_that_reaches_rank_0_alone_stops_both_and_resumes_exactly(straight, tmp_path):
     """SIGINT to rank 0's process only (not through mpiexec): rank 1 learns of it in the next
     all-reduce, and both stop after the same batch instead of rank 1 waiting for ever."""
@@ -435,6 +439,7 @@ def test_processes_that_built_different_models_are_refused_in_one_line(tmp_path)
 
 
 @needs_mpi
+@pytest.mark.slow
 def test_a_run_started_on_one_process_goes_on_on_two(straight, tmp_path):
     """A checkpoint does not depend on the number of processes: epoch 1 on 1 process, then
     ``--resume`` on 2, ends where 1 process did, to float32 rounding."""
