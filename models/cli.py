@@ -223,6 +223,8 @@ def _train(args: argparse.Namespace) -> int:
     config.source_level, config.target_level = corpus.source_vocab.level, corpus.target_vocab.level
     print(data_report(corpus, config.task or args.data, config.max_len).text())
     print(f"threads: {threads} ({why})")
+    if world.size > 1:
+        print(f"processes: {world.size} (mpiexec), each with its share of every batch of {config.batch_size} pairs")
     trainer = Trainer(config, corpus, progress_bar=not args.no_progress and world.is_root)
     trainer.open_run(resume=args.resume, overwrite=args.overwrite)  # locks out/ for this training
     if args.resume:

@@ -286,6 +286,9 @@ def straight(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for processes, name in ((1, "one"), (2, "two")):
         result = train(processes, runs / name)
         assert result.returncode == 0, result.stderr[-3000:]
+        said = "processes: 2 (mpiexec), each with its share of every batch of 17 pairs"
+        assert (said in result.stdout.splitlines()) == (processes == 2), result.stdout
+        assert result.stdout.count("epoch 3:") == 1  # rank 0 alone reports
     return runs
 
 
