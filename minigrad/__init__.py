@@ -151,3 +151,8 @@ __all__ += [
     "round", "rsqrt", "scatter_add", "set_default_dtype", "sign", "sin", "sinh", "sort", "square", "std",
     "swapaxes", "t", "tan", "tile", "topk", "transpose", "tril", "triu", "trunc", "unbind", "var",
 ]
+
+# data-parallel training on MPI (imports mpi4py only under mpiexec: docs/distributed.md)
+from minigrad import distributed  # noqa: E402
+
+__all__ += ["distributed"]

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -196,6 +197,9 @@ def check_combination(options: dict) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    world = mg.distributed.world()  # one of several processes under mpiexec (docs/distributed.md)
+    if not world.is_root:  # rank 0 alone reports, and writes (models/training.py)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of this process
     names = {f.name for f in fields(TrainConfig)}
     options = {k: v for k, v in vars(args).items() if k in names and v is not None}
     check_combination(options)
@@ -206,6 +210,7 @@ def _train(args: argparse.Namespace) -> int:
     options = {**applied, **options}
     options["clip"] = args.clip  # None: no clipping
     options["task"] = task
+    options["device"] = world.device(args.device)  # under mpiexec, "cuda" is this process's own GPU
     options["out"] = args.out or f"runs/{Path(args.data).stem if args.data else options['task']}"
     if args.data:
         options["data"] = str(Path(args.data).resolve())  # so that evaluate finds it from anywhere
@@ -218,7 +223,9 @@ def _train(args: argparse.Namespace) -> int:
     config.source_level, config.target_level = corpus.source_vocab.level, corpus.target_vocab.level
     print(data_report(corpus, config.task or args.data, config.max_len).text())
     print(f"threads: {threads} ({why})")
-    trainer = Trainer(config, corpus, progress_bar=not args.no_progress)
+    if world.size > 1:
+        print(f"processes: {world.size} (mpiexec), each with its share of every batch of {config.batch_size} pairs")
+    trainer = Trainer(config, corpus, progress_bar=not args.no_progress and world.is_root)
     trainer.open_run(resume=args.resume, overwrite=args.overwrite)  # locks out/ for this training
     if args.resume:
         print(f"resuming {out / LAST} at epoch {trainer.epoch + 1}, batch {trainer.batch_index}")
@@ -227,6 +234,8 @@ def _train(args: argparse.Namespace) -> int:
         trainer.fit()
     except KeyboardInterrupt:
         return 130
+    if not world.is_root:
+        return 0
     trainer.model.load_state_dict(load_checkpoint(out / BEST, config.device).state["model"])
     test = evaluate(trainer.model, corpus, corpus.test or corpus.valid, config)
     print(f"test ({BEST}): exact match {test.exact_match:.2%}, token accuracy {test.token_accuracy:.2%}"
@@ -398,8 +407,9 @@ def main(argv: list[str] | None = None) -> int:
                "convert": _convert}
     try:
         return command[args.command](args)
-    except (DataError, CheckpointError, DeviceError, OSError) as exc:
+    except (DataError, CheckpointError, DeviceError, OSError, mg.distributed.DistributedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        mg.distributed.abort(2)  # under mpiexec: the other processes stop too, rather than wait for this one
         return 2
     except KeyboardInterrupt:
         if threading.current_thread() is threading.main_thread():  # the work is saved: more Ctrl-C only exits

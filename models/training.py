@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import minigrad as mg
-from minigrad import CheckpointError, optim, serialization
+from minigrad import CheckpointError, distributed, optim, serialization
 from models import checkpoint as schema
 from models.data import (
     BOS_ID,
@@ -35,6 +35,7 @@ from models.data import (
     task_pairs,
 )
 from models.interrupt import CtrlC, ignoring_ctrl_c
+from models.parallel import backward_share
 from models.report import LevelChoice, choose_level, given_level
 from models.runfolder import BEST, LAST, MAY_CHANGE_ON_RESUME, OLD_LAST, RunFolder, option_differences
 from models.seq2seq import Seq2Seq, Translation, build_model
@@ -234,9 +235,12 @@ def epoch_batches(corpus: Corpus, config: TrainConfig, epoch: int) -> list[list[
     return chunks
 
 
-def batches(corpus: Corpus, config: TrainConfig, epoch: int, start: int = 0) -> Iterator[Batch]:
+def batches(corpus: Corpus, config: TrainConfig, epoch: int, start: int = 0,
+            world: distributed.World | None = None) -> Iterator[Batch | None]:
+    """The batches of ``epoch`` from ``start``; under mpiexec, this process's share of each (None: empty)."""
     for chunk in epoch_batches(corpus, config, epoch)[start:]:
-        yield make_batch(corpus, [corpus.train[i] for i in chunk], config.device)
+        share = distributed.shard(chunk, world) if world else chunk
+        yield make_batch(corpus, [corpus.train[i] for i in share], config.device) if share else None
 
 
 # --- evaluation ----------------------------------------------------------------------------------
@@ -447,6 +451,8 @@ class Trainer:
         mg.manual_seed(config.seed)
         self.model = build_model(len(corpus.source_vocab), len(corpus.target_vocab), device=config.device,
                                  **config.model_config())
+        self.world = distributed.world()  # under mpiexec: data-parallel, rank 0 alone writes (docs/distributed.md)
+        distributed.broadcast_parameters(self.model.parameters(), self.world)
         self.optimizer = optim.Adam(self.model.parameters(), lr=config.lr)
         self.history: list[dict] = []
         self.epoch, self.batch_index = 0, 0  # where training goes on from
@@ -463,7 +469,7 @@ class Trainer:
 
     def open_run(self, resume: bool = False, overwrite: bool = False) -> None:
         """Lock the run folder for this training, then resume, start again, or refuse to touch a run in it."""
-        self.run = RunFolder(self.out).acquire()
+        self.run = RunFolder(self.out).acquire() if self.world.is_root else None
         try:
             if resume:
                 self.resume()
@@ -474,7 +480,7 @@ class Trainer:
                 raise DataError(f"{self.out} holds a run in the old .npz format ({self.out / OLD_LAST}); convert it "
                                 f"with `minigrad-translate convert {self.out / OLD_LAST}` to resume it, pass "
                                 "--overwrite to start again, or choose another --out")
-            elif overwrite:
+            elif overwrite and self.run is not None:
                 self.run.clear()
         except BaseException:
             self.close()
@@ -533,6 +539,8 @@ class Trainer:
 
     def _save(self, name: str) -> Path:
         path = self.out / name
+        if not self.world.is_root:
+            return path
         progress = {"epoch": self.epoch, "batch": self.batch_index, "loss_sum": self.loss_sum, "tokens": self.tokens}
         optimizer = self.optimizer if name == LAST else None
         save_checkpoint(path, self.model, optimizer, self.config, self.corpus, progress, self.history,
@@ -550,12 +558,12 @@ class Trainer:
                    mininterval=0.5 if sys.stderr.isatty() else 30)  # a log file gets a line per 30 s
         tokens, started = 0, time.perf_counter()
         try:  # closed on Ctrl-C too: no bar left for the interpreter's exit to tear down
-            for batch in batches(self.corpus, self.config, self.epoch, self.batch_index):
-                if self.stop_requested:
+            for batch in batches(self.corpus, self.config, self.epoch, self.batch_index, self.world):
+                if self.world.any(self.stop_requested):  # every process stops at the same batch
+                    self.ctrl_c.requested = True  # (a Ctrl-C that reached another process only)
                     break
-                loss = self.model.loss(batch.source, batch.target_in, batch.target_out, self.config.label_smoothing)
-                self.optimizer.zero_grad()
-                loss.backward()
+                loss_sum, batch_tokens = backward_share(self.model, self.optimizer, batch,
+                                                        self.config.label_smoothing, self.world)
                 if self.config.clip is not None:
                     optim.clip_grad_norm_(self.model.parameters(), self.config.clip)
                 with self.ctrl_c.commit():  # the update and the position that goes with it: all or nothing
@@ -563,12 +571,12 @@ class Trainer:
                     if self.warmup is not None:
                         self.warmup.step()
                     self.batch_index += 1
-                    self.loss_sum += loss.item() * batch.tokens
-                    self.tokens += batch.tokens
+                    self.loss_sum += loss_sum
+                    self.tokens += batch_tokens
                     self._rng = self.device.get_rng_state()
-                tokens += batch.tokens
+                tokens += batch_tokens
                 speed = tokens / (time.perf_counter() - started)
-                bar.set_postfix(loss=f"{loss.item():.4f}", tok_s=f"{speed:,.0f}", refresh=False)
+                bar.set_postfix(loss=f"{loss_sum / batch_tokens:.4f}", tok_s=f"{speed:,.0f}", refresh=False)
                 bar.update()
         finally:
             bar.close()
@@ -602,7 +610,7 @@ class Trainer:
         so a resumed run goes on exactly where this one stopped (same weights, optimizer, RNG,
         data, loss sums). A second Ctrl-C stops sooner, but never inside an update or a commit.
         """
-        if self.run is None:  # used as a library, without open_run: still one training at a time
+        if self.run is None and self.world.is_root:  # used as a library, without open_run: one training at a time
             self.run = RunFolder(self.out).acquire()
             if self.history:  # resumed: the folder's metrics agree with the checkpoint again
                 self.run.write_metrics(self.history)
@@ -626,8 +634,10 @@ class Trainer:
                             best = max(best, record["valid_exact_match"])
                             self._save(BEST)
                         self._save(LAST)
-                        self.run.write_metrics(self.history)
-                    self.run.write_plot(self.history, plot_history)
+                        if self.run is not None:  # None on the ranks other than 0, which write nothing
+                            self.run.write_metrics(self.history)
+                    if self.run is not None:
+                        self.run.write_plot(self.history, plot_history)
                     bleu = f", BLEU {record['valid_bleu']:.1f}" if "valid_bleu" in record else ""
                     bleu += f", chrF {record['valid_chrf']:.1f}" if "valid_chrf" in record else ""
                     log(f"epoch {record['epoch']}: train loss {train_loss:.4f}, held-out exact match "
