@@ -335,7 +335,8 @@ def test_a_rank_that_is_killed_ends_the_run_within_seconds_and_the_run_resumes_e
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
     assert "test (best.safetensors)" not in done.stdout, "the run went on without rank 1"
     assert took < 60, f"the other process went on for {took:.0f} s after rank 1 died"  # it takes about 1 s
-    assert len(metrics(out)) < 3
+    # killed right after last.safetensors: metrics.jsonl (written next) may not be there yet
+    assert not (out / "metrics.jsonl").exists() or len(metrics(out)) < 3
     resumed = train(2, out, "--resume")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     for name in ("best.safetensors", "last.safetensors"):
@@ -386,7 +387,8 @@ def test_a_ctrl_c_that_reaches_rank_0_alone_stops_both_and_resumes_exactly(strai
                   ":", "-n", "1", sys.executable, *TRAIN[:2], *arguments])
     assert result.returncode == 130, result.stderr
     assert "interrupted: saved" in result.stdout and "Traceback" not in result.stderr, result.stderr
-    assert len(metrics(out)) < 3
+    # killed right after last.safetensors: metrics.jsonl (written next) may not be there yet
+    assert not (out / "metrics.jsonl").exists() or len(metrics(out)) < 3
     resumed = train(2, out, "--resume")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     for name in ("best.safetensors", "last.safetensors"):
