@@ -18,7 +18,8 @@ from typing import Any
 import minigrad as mg
 from minigrad import CheckpointError, DeviceError, legacy, set_num_threads
 from models.attention import SCORES
-from models.data import BOS_ID, TASKS, DataError, read_tsv, tokenize
+from models.bpe import shown
+from models.data import BOS_ID, LEVELS, TASKS, DataError, read_tsv
 from models.decoder import DECODERS, JOINS
 from models.options import (
     HelpFormatter,
@@ -32,7 +33,7 @@ from models.options import (
     positive_float,
     positive_int,
 )
-from models.report import choose_threads, data_report, evaluation_warnings
+from models.report import choose_merges, choose_threads, data_report, evaluation_warnings, is_sentences
 from models.runfolder import BEST, LAST
 from models.seq2seq import LSTM_PATHS, MODELS
 from models.training import (
@@ -40,13 +41,12 @@ from models.training import (
     Trainer,
     check_training_data,
     evaluate,
+    held_out_line,
     load_checkpoint,
     load_corpus,
     run_defaults,
     translate,
 )
-
-LEVELS = ("char", "word")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,9 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--task", choices=sorted(TASKS), help="a built-in task (default: dates)")
     source.add_argument("--data", help="your own pairs: a UTF-8 TSV file, source<TAB>target per line "
                         "(default: none, a --task)")
-    train.add_argument("--level", choices=LEVELS, help="tokens of both sides (default: chosen per side from the data)")
+    train.add_argument("--level", choices=LEVELS, help="tokens of both sides: characters, whitespace-separated words, "
+                       "or BPE pieces (default: chosen per side from the data)")
     train.add_argument("--source-level", choices=LEVELS, help="tokens of the source (default: --level, or chosen)")
     train.add_argument("--target-level", choices=LEVELS, help="tokens of the target (default: --level, or chosen)")
+    train.add_argument("--bpe-merges", type=positive_int, help="merges each BPE side learns from the training "
+                       "split (default: 1,000 up to 5,000 training pairs, 2,000 up to 20,000, 4,000 up to 100,000, "
+                       "else 8,000)")
     train.add_argument("--skip-bad-lines", action="store_true",
                        help="skip (and count) TSV lines that cannot be used instead of stopping at the first")
     train.add_argument("--max-len", type=positive_int, default=TrainConfig.max_len,
@@ -102,7 +106,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="batches over which the learning rate rises linearly to --lr (default: 0, none, for "
                        "the LSTM; 300 for the Transformer)")
     train.add_argument("--patience", type=positive_int, help="stop after this many epochs without a better "
-                       "held-out exact match (default: train every epoch)")
+                       "held-out score: chrF on sentences, exact match on patterns (default: train every epoch)")
+    train.add_argument("--max-minutes", type=positive_float, help="start no epoch that would end past this many "
+                       "minutes of training (default: no limit)")
     train.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, or strict (the CPU stand-in for CuPy)")
     train.add_argument("--seed", type=int, default=0, help="the split, initial weights, batch order, dropout")
     train.add_argument("--out", help="run folder (default: runs/<file name> or runs/<task>)")
@@ -151,6 +157,11 @@ def _shown(text: str, limit: int = 100) -> str:
     if len(text) <= limit:
         return repr(text)
     return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
+def _expected(example: dict) -> str:
+    """The reference(s) of an example: ``'a'``, or ``'a' or 'b'`` for a source with several."""
+    return " or ".join(_shown(reference) for reference in example.get("references", [example["target"]]))
 
 
 def _as_flags(options: dict) -> str:
@@ -214,6 +225,8 @@ def _train(args: argparse.Namespace) -> int:
     set_num_threads(threads)
     corpus = load_corpus(config)
     config.source_level, config.target_level = corpus.source_vocab.level, corpus.target_vocab.level
+    if "bpe" in (config.source_level, config.target_level) and config.bpe_merges is None:
+        config.bpe_merges = choose_merges([s for s, _ in corpus.train], [t for _, t in corpus.train])
     print(data_report(corpus, config.task or args.data, config.max_len).text())
     print(f"threads: {threads} ({why})")
     trainer = Trainer(config, corpus, progress_bar=not args.no_progress)
@@ -227,13 +240,11 @@ def _train(args: argparse.Namespace) -> int:
         return 130
     trainer.model.load_state_dict(load_checkpoint(out / BEST, config.device).state["model"])
     test = evaluate(trainer.model, corpus, corpus.test or corpus.valid, config)
-    print(f"test ({BEST}): exact match {test.exact_match:.2%}, token accuracy {test.token_accuracy:.2%}"
-          + (f", BLEU {test.bleu:.1f}" if test.bleu is not None else "")
-          + (f", chrF {test.chrf:.1f}" if test.chrf is not None else ""))
+    print(f"test ({BEST}): {held_out_line(test.metrics('test'), corpus.sentences, 'test')}")
     for example in test.examples[:args.examples]:
         mark = "✓" if example["correct"] else "✗"
         print(f"  {mark} {_shown(example['source'])} → {_shown(example['output'])}" +
-              ("" if example["correct"] else f" (expected {_shown(example['target'])})"))
+              ("" if example["correct"] else f" (expected {_expected(example)})"))
     print(f"checkpoints, metrics.jsonl and metrics.png are in {config.out}/")
     return 0
 
@@ -275,16 +286,25 @@ def _evaluate(args: argparse.Namespace) -> int:
         corpus.source_vocab, corpus.target_vocab = loaded.source_vocab, loaded.target_vocab
         pairs = corpus.test
     result = evaluate(loaded.model, corpus, pairs, loaded.config, beam=args.beam, length_penalty=args.length_penalty)
-    print(f"{len(pairs)} pairs: exact match {result.exact_match:.2%}, token accuracy {result.token_accuracy:.2%}, "
-          f"loss {result.loss:.4f}" + (f", BLEU {result.bleu:.1f}" if result.bleu is not None else "")
-          + (f", chrF {result.chrf:.1f}" if result.chrf is not None else ""))
+    sentences = loaded.target_vocab.level == "bpe" or is_sentences([t for _, t in pairs])
+    several = f" ({result.sources:,} distinct sources, each scored against all its references)" \
+        if result.sources != len(pairs) else ""
+    print(f"{len(pairs)} pairs{several}: {held_out_line(result.metrics('test'), sentences, 'test')}, "
+          f"loss {result.loss:.4f}")
     for warning in evaluation_warnings(result, [s for s, _ in pairs], loaded.source_vocab):
         print(f"warning: {warning}", file=sys.stderr)
+    if sentences:  # a few translations beside their references: most are neither right nor wrong
+        shown_examples = result.examples[:args.worst]
+        if shown_examples:
+            print("translations beside their references:")
+        for example in shown_examples:
+            print(f"  {_shown(example['source'])} → {_shown(example['output'])} (reference: {_expected(example)})")
+        return 0
     wrong = [e for e in result.examples if not e["correct"]][:args.worst]
     if wrong:
         print("wrong outputs:")
     for example in wrong:
-        print(f"  {_shown(example['source'])} → {_shown(example['output'])} (expected {_shown(example['target'])})")
+        print(f"  {_shown(example['source'])} → {_shown(example['output'])} (expected {_expected(example)})")
     return 0
 
 
@@ -299,11 +319,10 @@ def _attention(args: argparse.Namespace) -> int:
     _warn_unknown(loaded, [args.text])
     result = translate(loaded.model, loaded.corpus(), [args.text], args.device, args.beam, loaded.config.max_len,
                        length_penalty=args.length_penalty)[0]
-    level = loaded.source_vocab.level
-    source_tokens = tokenize(args.text, level) + ["<eos>"]
+    source_tokens = [shown(token) for token in loaded.source_vocab.tokenize(args.text)] + ["<eos>"]
     if loaded.config.reverse_source:
         source_tokens = source_tokens[-2::-1] + ["<eos>"]
-    output_tokens = [loaded.target_vocab.tokens[i] for i in result.ids]
+    output_tokens = [shown(loaded.target_vocab.tokens[i]) for i in result.ids]  # BPE pieces: spaces as ▁
     if len(result.weights) > len(result.ids):  # the step that said <eos> (absent if max_len cut it off)
         output_tokens.append("<eos>")
     output = loaded.target_vocab.decode(result.ids)
