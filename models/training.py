@@ -309,7 +309,9 @@ def corpus_scores(outputs: Sequence[str], references: Sequence[Sequence[str]]) -
 
     most = max((len(r) for r in references), default=1)
     streams = [[r[k] if k < len(r) else None for r in references] for k in range(most)]
-    return sacrebleu.corpus_bleu(list(outputs), streams).score, sacrebleu.corpus_chrf(list(outputs), streams).score
+    # force: the outputs are detokenized text (BPE gives the spaces back), however they look
+    bleu = sacrebleu.corpus_bleu(list(outputs), streams, force=True).score
+    return bleu, sacrebleu.corpus_chrf(list(outputs), streams).score
 
 
 def evaluate(model: Seq2Seq, corpus: Corpus, pairs: Pairs, config: TrainConfig, beam: int = 1,

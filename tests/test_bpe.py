@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models import checkpoint as schema
-from models.bpe import BPE, BYTES, chunks, learn_merges, shown
+from models.bpe import BPE, BYTES, chunks, learn_merges, learn_merges_by_counting, shown
 from models.data import Vocab, split
 from tests.test_cli import run
 from tests.test_cli_checkpoints import craft, one_error_line
@@ -31,6 +31,26 @@ def test_the_papers_worked_example_gives_the_papers_merges_in_order() -> None:
     assert learn_merges(words, 10, min_count=1) == [
         ("e", "s"), ("es", "t"), ("est", "</w>"), ("l", "o"), ("lo", "w"), ("n", "e"), ("ne", "w"),
         ("new", "est</w>"), ("low", "</w>"), ("w", "i")]
+
+
+    assert learn_merges_by_counting(words, 10, min_count=1) == learn_merges(words, 10, min_count=1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text("abcab ", min_size=1, max_size=8).map(tuple), st.integers(1, 5), max_size=12),
+       st.integers(0, 30), st.integers(1, 3))
+def test_the_fast_learner_gives_the_merges_of_counting_again_each_time(words: dict, merges: int,
+                                                                       min_count: int) -> None:
+    assert learn_merges(words, merges, min_count) == learn_merges_by_counting(words, merges, min_count)
+
+
+def test_the_fast_learner_agrees_on_real_text() -> None:
+    texts = [line.split("\t")[1] for line in SHIPPED.read_text(encoding="utf-8").splitlines()[:800]]
+    words: dict = {}
+    for text in texts:
+        for chunk in chunks(text):
+            words[tuple(chunk)] = words.get(tuple(chunk), 0) + 1
+    assert learn_merges(words, 150) == learn_merges_by_counting(words, 150)
 
 
 def test_the_same_corpus_as_text_words_start_with_their_space() -> None:

@@ -98,7 +98,7 @@ def test_reserved_tokens_and_long_pairs_are_refused_with_file_and_line(tmp_path:
     assert kept.lines == [1] and kept.skipped == {"with a reserved token": 1, "longer than --max-len 10": 1}
 
 
-def test_the_report_warns_about_unique_targets_unseen_tokens_and_too_few_pairs(tmp_path: Path) -> None:
+def test_the_report_warns_about_unique_targets_unseen_tokens_and_too_many_words(tmp_path: Path) -> None:
     from models.report import data_report  # noqa: PLC0415
 
     path = tmp_path / "dates.tsv"
@@ -109,7 +109,10 @@ def test_the_report_warns_about_unique_targets_unseen_tokens_and_too_few_pairs(t
     assert "source: words (--level word)" in report and "target: words (--level word)" in report
     assert "target words occur once in training" in report and "--target-level char" in report
     assert re.search(r"warning: [\d.]+% of the validation target tokens never occur in training", report)
-    assert re.search(r"warning: only 360 training pairs: .* likely needs [\d,]+ or more", report)
+    # advice a learner can act on (a token level), not a number of pairs to find
+    assert re.search(r"warning: the target has [\d,]+ word types for 360 training pairs: .* --target-level char",
+                     report)
+    assert "likely needs" not in report
     chosen = load_corpus(TrainConfig(task=None, data=str(path)))
     assert (chosen.source_vocab.level, chosen.target_vocab.level) == ("char", "char")
 
