@@ -19,7 +19,7 @@ import minigrad as mg
 from minigrad import CheckpointError, DeviceError, legacy, set_num_threads
 from models.attention import SCORES
 from models.bpe import shown
-from models.data import BOS_ID, LEVELS, TASKS, DataError, read_tsv
+from models.data import BOS_ID, LEVELS, SENTENCE_TASKS, TASKS, DataError, read_tsv
 from models.decoder import DECODERS, JOINS
 from models.options import (
     HelpFormatter,
@@ -33,7 +33,7 @@ from models.options import (
     positive_float,
     positive_int,
 )
-from models.report import choose_merges, choose_threads, data_report, evaluation_warnings, is_sentences
+from models.report import choose_merges, choose_threads, data_report, evaluation_warnings, is_sentences, sentence_reason
 from models.runfolder import BEST, LAST
 from models.seq2seq import LSTM_PATHS, MODELS
 from models.training import (
@@ -82,11 +82,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="a bidirectional encoder, or not (default: off; on for numbers and phrases)")
     train.add_argument("--reverse-source", action="store_true", help="feed the source backwards")
     train.add_argument("--epochs", type=positive_int,
-                       help="epochs to train (default: 3 for the LSTM, 10 on phrases; 5 for the Transformer)")
+                       help="epochs to train (default: 3 for the LSTM, 10 on phrases; 5 for the Transformer; on real "
+                       "sentences up to 40, with --patience 8 and --max-minutes 10)")
     train.add_argument("--batch-size", type=positive_int, help="pairs per batch (default: 128; 64 for numbers, "
                        "32 for phrases)")
-    train.add_argument("--model", choices=MODELS, default="lstm",
-                       help="an LSTM encoder with an attention decoder, or the Transformer")
+    train.add_argument("--model", choices=MODELS,
+                       help="an LSTM encoder with an attention decoder, or the Transformer (default: lstm)")
     train.add_argument("--hidden", type=positive_int, dest="hidden_size",
                        help="LSTM size, or the Transformer's width (default: 256 for the LSTM, 128 on numbers, 64 on "
                        "phrases; 64 for the Transformer)")
@@ -209,7 +210,9 @@ def _train(args: argparse.Namespace) -> int:
     options = {k: v for k, v in vars(args).items() if k in names and v is not None}
     check_combination(options)
     task = None if args.data else (args.task or "dates")
-    applied, whose = run_defaults(options, task)  # the Transformer's, or a built-in task's, where not given
+    given = dict(options)
+    # the Transformer's, a built-in task's, or real sentences' defaults, where not given
+    applied, whose = run_defaults(options, task, sentences=task in SENTENCE_TASKS)
     if applied:
         print(f"options not given, {whose} defaults (docs/cli.md): {_as_flags(applied)}")
     options = {**applied, **options}
@@ -225,6 +228,13 @@ def _train(args: argparse.Namespace) -> int:
     set_num_threads(threads)
     corpus = load_corpus(config)
     config.source_level, config.target_level = corpus.source_vocab.level, corpus.target_vocab.level
+    if args.data and corpus.sentences:  # known only now that the file is read
+        for_sentences, whose = run_defaults(given, None, sentences=True)
+        for name, value in for_sentences.items():
+            setattr(config, name, value)
+        reason = sentence_reason([t for _, t in corpus.train]) or "the target side is read as BPE pieces"
+        print(f"the target side reads as real sentences ({reason}); options not given, {whose} defaults "
+              f"(docs/cli.md): {_as_flags(for_sentences)}")
     if "bpe" in (config.source_level, config.target_level) and config.bpe_merges is None:
         config.bpe_merges = choose_merges([s for s, _ in corpus.train], [t for _, t in corpus.train])
     print(data_report(corpus, config.task or args.data, config.max_len).text())
