@@ -221,3 +221,25 @@ def test_the_korean_task_reads_bpe_both_sides_and_trains(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "source: BPE pieces (the kor-eng task's own)" in result.stdout
     assert "held-out BLEU" in result.stdout  # sentences lead with BLEU and chrF
+
+
+def test_the_heatmap_shows_the_pieces_with_their_spaces_as_marks(bpe_run: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import models.heatmap  # noqa: PLC0415
+    from models.cli import main  # noqa: PLC0415
+
+    drawn = {}
+
+    def record(weights, source_tokens, output_tokens, path, **options):  # noqa: ANN001, ANN003, ANN202
+        drawn.update(source=source_tokens, output=output_tokens)
+        return Path(path)
+
+    monkeypatch.setattr(models.heatmap, "draw_attention", record)
+    checkpoint = bpe_run / "run" / "best.safetensors"
+    assert main(["attention", "--checkpoint", str(checkpoint), "the cat sleeps.", "--out",
+                 str(tmp_path / "a.png")]) == 0
+    from models.training import load_checkpoint  # noqa: PLC0415
+
+    pieces = load_checkpoint(checkpoint).source_vocab.tokenize("the cat sleeps.")
+    assert drawn["source"] == [shown(piece) for piece in pieces] + ["<eos>"]
+    assert "▁cat" in drawn["source"] or "▁c" in drawn["source"]  # a piece that starts a word shows its space
