@@ -585,7 +585,7 @@ class Trainer:
                             "resume with the same --task/--data and --seed, or use a new --out")
         differences = option_differences(saved["train"], asdict(self.config))
         if differences:
-            may_change = ", ".join(f"--{name}" for name in MAY_CHANGE_ON_RESUME if name != "out")
+            may_change = ", ".join(f"--{name.replace('_', '-')}" for name in MAY_CHANGE_ON_RESUME if name != "out")
             raise DataError(f"checkpoint {path} was trained with other options: {'; '.join(differences)}; resume "
                             f"with the same options (only {may_change} may change) or use a new --out")
         state = read.state(self.device)
@@ -686,6 +686,11 @@ class Trainer:
             return False
         log(f"{spent / 60:.1f} minutes spent and an epoch takes {self.history[-1].get('seconds', 0.0) / 60:.1f}: "
             f"stopping within the time budget (--max-minutes {self.config.max_minutes:g})")
+        scores = [score_key(h, self.corpus.sentences) for h in self.history]
+        recent = scores[-3:]
+        if len(scores) > 3 and max(recent) >= max(scores):  # a best epoch among the last three: still learning
+            log(f"the held-out {score_name(self.corpus.sentences)} was still rising; a larger budget "
+                f"(--max-minutes {2 * self.config.max_minutes:g}) and --resume go on from here")
         return True
 
     def fit(self, log: Any = print) -> list[dict]:
