@@ -248,10 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0, help="training time for each model")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--models", default="tutorial,transformer")
+    parser.add_argument("--size", type=int, help="a sample of this many pairs of the task (a quick check)")
     args = parser.parse_args(argv)
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
-    config = TrainConfig(task=None if args.data else args.task, data=args.data)
+    config = TrainConfig(task=None if args.data else args.task, data=args.data, size=args.size)
     corpus = load_corpus(config)  # minigrad's split and BPE pieces, as `train` makes them
     print(f"{args.data or args.task}: {len(corpus.train):,} training, {len(corpus.valid):,} validation, "
           f"{len(corpus.test):,} test pairs; {args.minutes:g} minutes each, {args.threads} thread(s); load average "
