@@ -87,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=positive_int, help="pairs per batch (default: 128; 64 for numbers, "
                        "32 for phrases)")
     train.add_argument("--model", choices=MODELS,
-                       help="an LSTM encoder with an attention decoder, or the Transformer (default: lstm)")
+                       help="an LSTM encoder with an attention decoder, or the Transformer (default: lstm; the "
+                       "Transformer on real sentences)")
     train.add_argument("--hidden", type=positive_int, dest="hidden_size",
                        help="LSTM size, or the Transformer's width (default: 256 for the LSTM, 128 on numbers, 64 on "
                        "phrases; 64 for the Transformer)")
@@ -102,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=positive_float, help="Adam's learning rate (default: 0.001 for the LSTM, 0.003 "
                        "on numbers and phrases and for the Transformer)")
     train.add_argument("--clip", type=clip_norm, default=5.0, help="gradient-norm clipping bound, or 'off'")
-    train.add_argument("--label-smoothing", type=fraction, default=0.0, help="label smoothing ε, in [0, 1)")
+    train.add_argument("--label-smoothing", type=fraction, help="label smoothing ε, in [0, 1) (default: 0; 0.1 on "
+                       "real sentences)")
     train.add_argument("--warmup", type=non_negative_int,
                        help="batches over which the learning rate rises linearly to --lr (default: 0, none, for "
                        "the LSTM; 300 for the Transformer)")
