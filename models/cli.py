@@ -265,8 +265,9 @@ def _warn_unknown(loaded: object, texts: list[str]) -> None:
     for text in texts:
         unknown = loaded.source_vocab.unknown(text)  # type: ignore[attr-defined]
         if unknown:
-            shown = ", ".join(repr(t) for t in dict.fromkeys(unknown))
-            print(f"warning: {shown} not in the source vocabulary of this model; read as <unk> in {text!r}",
+            listed = ", ".join(repr(t) for t in dict.fromkeys(unknown))
+            read_as = "its UTF-8 bytes" if loaded.source_vocab.level == "bpe" else "<unk>"  # type: ignore[attr-defined]
+            print(f"warning: {listed} not in the source vocabulary of this model; read as {read_as} in {text!r}",
                   file=sys.stderr)
 
 

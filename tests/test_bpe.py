@@ -201,6 +201,9 @@ def test_the_merges_are_in_the_checkpoint_and_used_by_every_command(bpe_run: Pat
     assert all(left + right in loaded.source_vocab.index for left, right in loaded.source_vocab.bpe.merges)
     result = run("translate", "--checkpoint", str(checkpoint), "the cat sleeps.")
     assert result.returncode == 0 and result.stdout.startswith("the cat sleeps.\t"), result.stderr
+    unseen = run("translate", "--checkpoint", str(checkpoint), "the cat ☃")  # a character never seen in training
+    assert unseen.returncode == 0 and "'☃' not in the source vocabulary" in unseen.stderr
+    assert "read as its UTF-8 bytes" in unseen.stderr
     result = run("evaluate", "--checkpoint", str(checkpoint))
     assert result.returncode == 0, result.stderr
     result = run("attention", "--checkpoint", str(checkpoint), "the cat sleeps.", "--out", str(tmp_path / "a.png"))
