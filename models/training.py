@@ -360,9 +360,11 @@ def evaluate(model: Seq2Seq, corpus: Corpus, pairs: Pairs, config: TrainConfig, 
     model.eval()
     references = references_of(pairs)
     sources = list(references)
-    outputs = translate(model, corpus, sources, config.device, beam, decode_limit(corpus, config),
-                        length_penalty=length_penalty)
-    decoded = [corpus.target_vocab.decode(t.ids) for t in outputs]
+    decoded: list[str] = []
+    for begin in range(0, len(sources), 256):  # translate's own batches; each one's attention is let go at once
+        outputs = translate(model, corpus, sources[begin:begin + 256], config.device, beam,
+                            decode_limit(corpus, config), length_penalty=length_penalty)
+        decoded += [corpus.target_vocab.decode(t.ids) for t in outputs]
     examples = [{"source": s, "target": references[s][0], "references": references[s], "output": o,
                  "correct": o in references[s]} for s, o in zip(sources, decoded)]
     correct_tokens = total_tokens = 0

@@ -508,3 +508,21 @@ def test_a_negative_gather_or_scatter_index_is_refused_and_a_0d_tensor_is_not_it
     with pytest.raises(TypeError, match="0-d"):
         len(mg.tensor(1.0))
     assert [t.item() for t in mg.tensor([1.0, 2.0])] == [1.0, 2.0]
+
+
+def test_evaluate_keeps_no_more_than_one_batch_of_attention_matrices(run, monkeypatch) -> None:
+    import models.training as training
+
+    _, config, corpus = run
+    loaded = load_checkpoint(run[0] / "best.safetensors")
+    seen: list[int] = []
+    real = training.translate
+
+    def counting(model, corpus, sources, *args, **kwargs):  # noqa: ANN001, ANN202
+        seen.append(len(sources))
+        return real(model, corpus, sources, *args, **kwargs)
+
+    monkeypatch.setattr(training, "translate", counting)
+    pairs = [(f"{'abc'[i % 3]}{'abc'[i // 3 % 3]}{'abc'[i // 9 % 3]}{i % 7}", "a") for i in range(700)]
+    result = training.evaluate(loaded.model, loaded.corpus(), pairs, loaded.config)
+    assert sum(seen) == len({s for s, _ in pairs}) and max(seen) <= 256 and len(result.examples) == sum(seen)
