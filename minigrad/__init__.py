@@ -152,6 +152,12 @@ __all__ += [
     "swapaxes", "t", "tan", "tile", "topk", "transpose", "tril", "triu", "trunc", "unbind", "var",
 ]
 
+# where the time goes: minigrad.profile() records every op and backward (docs/performance.md)
+from minigrad import profiler  # noqa: E402
+from minigrad.profiler import profile  # noqa: E402
+
+__all__ += ["profile", "profiler"]
+
 # data-parallel training on MPI (imports mpi4py only under mpiexec: docs/distributed.md)
 from minigrad import distributed  # noqa: E402
 

@@ -140,6 +140,9 @@ def _parser() -> argparse.ArgumentParser:
                        "(default: fused)")
     train.add_argument("--threads", type=positive_int, help="CPU threads for matmuls (default: the cores that are "
                        "free now, from the load average)")
+    train.add_argument("--profile", type=positive_int, nargs="?", const=3, metavar="N",
+                       help="record training steps 2 to N+1 (N: 3 if not given) with minigrad.profile and print where "
+                       "their time went, op by op; training then goes on")
 
     def with_checkpoint(name: str, help_text: str) -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=help_text, **formatter)
@@ -259,7 +262,8 @@ def _train(args: argparse.Namespace) -> int:
     print(f"threads: {threads} ({why})")
     if world.size > 1:
         print(f"processes: {world.size} (mpiexec), each with its share of every batch of {config.batch_size} pairs")
-    trainer = Trainer(config, corpus, progress_bar=not args.no_progress and world.is_root)
+    trainer = Trainer(config, corpus, progress_bar=not args.no_progress and world.is_root,
+                      profile_steps=args.profile or 0)
     trainer.open_run(resume=args.resume, overwrite=args.overwrite)  # locks out/ for this training
     if args.resume:
         print(f"resuming {out / LAST} at epoch {trainer.epoch + 1}, batch {trainer.batch_index}")
@@ -268,6 +272,8 @@ def _train(args: argparse.Namespace) -> int:
         trainer.fit()
     except KeyboardInterrupt:
         return 130
+    finally:
+        trainer.show_profile()  # --profile on a run with fewer steps than it asked for
     if not world.is_root:
         return 0
     trainer.model.load_state_dict(load_checkpoint(out / BEST, config.device).state["model"])

@@ -540,8 +540,11 @@ def plot_history(history: list[dict], path: Any) -> None:
 class Trainer:
     """Runs epochs, evaluates after each, keeps best/last checkpoints and metrics.jsonl (models/runfolder.py)."""
 
-    def __init__(self, config: TrainConfig, corpus: Corpus, progress_bar: bool = True) -> None:
+    def __init__(self, config: TrainConfig, corpus: Corpus, progress_bar: bool = True, profile_steps: int = 0) -> None:
         self.config, self.corpus, self.progress_bar = config, corpus, progress_bar
+        # train --profile N: steps 2 … N + 1 of this run are recorded by minigrad.profile (_profiled)
+        self.profile, self.profile_steps = (mg.profile() if profile_steps else None), profile_steps
+        self.steps_run, self.profile_shown = 0, False
         self.out = Path(config.out)
         self.device = mg.get_device(config.device)  # a clear error now if the device cannot be used
         mg.manual_seed(config.seed)
@@ -654,7 +657,7 @@ class Trainer:
                    mininterval=0.5 if sys.stderr.isatty() else 30)  # a log file gets a line per 30 s
         tokens, started = 0, time.perf_counter()
         try:  # closed on Ctrl-C too: no bar left for the interpreter's exit to tear down
-            for batch in batches(self.corpus, self.config, self.epoch, self.batch_index, self.world):
+            for batch in self._profiled(batches(self.corpus, self.config, self.epoch, self.batch_index, self.world)):
                 if self.world.any(self.stop_requested):  # every process stops at the same batch
                     self.ctrl_c.requested = True  # (a Ctrl-C that reached another process only)
                     break
@@ -677,6 +680,33 @@ class Trainer:
         finally:
             bar.close()
         return self.loss_sum / max(self.tokens, 1), tokens / max(time.perf_counter() - started, 1e-9)
+
+    def _profiled(self, batches: Iterator[Batch | None]) -> Iterator[Batch | None]:
+        """The batches, with steps 2 … N + 1 of the run (``--profile N``) trained inside ``minigrad.profile()``.
+
+        The first step is left out: it allocates what later steps reuse. Training goes on after the
+        profiled steps, and their table is printed as soon as they are done.
+        """
+        for batch in batches:
+            self.steps_run += 1
+            if self.profile is None or not 1 < self.steps_run <= self.profile_steps + 1:
+                yield batch
+                continue
+            with self.profile:  # the whole step, the loop's body in train_epoch, runs while this waits at yield
+                yield batch
+            if self.steps_run == self.profile_steps + 1:
+                from tqdm import tqdm  # noqa: PLC0415 - a dependency of the showcase only
+
+                self.show_profile(tqdm.write)  # above the progress bar, not through it
+
+    def show_profile(self, write: Any = print) -> None:
+        """Print the ``--profile`` table once (at the end of a run too short for all N profiled steps)."""
+        if self.profile is None or self.profile_shown or not self.profile.events:
+            return
+        self.profile_shown = True
+        last = min(self.steps_run, self.profile_steps + 1)
+        write(f"--profile: where training steps 2 to {last} went (minigrad.profile, docs/performance.md):\n"
+              f"{self.profile.table(limit=30)}")
 
     def _start_warmup(self) -> None:
         """``--warmup N``: optim's LinearWarmup, one step per batch, at the step a resumed run left off."""

@@ -22,6 +22,7 @@ RANKS = {
     "minigrad.io.safefile": 0,  # bounded reading and atomic writing of files: NumPy and the standard library only
     "minigrad.backend": 1,
     "minigrad.grad_mode": 1,
+    "minigrad.profiler": 1,  # minigrad.profile(): the engine's one check per op reads it, so it sits below the engine
     "minigrad.tensor": 2,  # Tensor and the backward walk
     "minigrad.autograd": 3,  # Function and torch.autograd's entry points
     "minigrad.creation": 3,
