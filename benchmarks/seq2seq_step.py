@@ -34,15 +34,17 @@ is reused first, so small configs show about 0. "traced MB" is, for (a) and (d),
 the Python and NumPy allocations made during one more step (``tracemalloc``; NumPy reports
 to it, torch does not). On ``--device cuda`` (minigrad on CuPy, torch on CUDA, (d) on CuPy)
 "peak MB" is the GPU memory held by each caching allocator after the steps (CuPy's pool
-``total_bytes``, torch's ``max_memory_reserved``), and every timed call ends with a sync.
+``total_bytes``, torch's ``max_memory_reserved``), and every timed call ends with a sync. On
+``--device strict`` (CuPy's stand-in on the CPU: what benchmarks/gpu_check.py's dry run uses, so
+that the cuda path cannot rot without a GPU) minigrad and (d) run on the stand-in, torch on the CPU.
 
 The figures are for orientation: the machine may be shared (the 1-minute load average is
 printed before and after) and times move from run to run. The ratios within one run are what
 count. With as many threads as cores while another process holds a core, every variant slows
 down (worker threads wait for a core they cannot get), so read the 1-thread rows there.
 
-    python benchmarks/seq2seq_step.py [--threads 1,2] [--repeats 20] [--batch 128] [--hidden 256]
-                                      [--device cpu|cuda] [--quick]
+    python benchmarks/seq2seq_step.py [--threads 1,2] [--repeats 20] [--batch 128[,256,...]] [--hidden 256]
+                                      [--device cpu|cuda|strict] [--quick]
 """
 
 from __future__ import annotations
@@ -90,7 +92,12 @@ VARIANTS = {"minigrad": "(a) minigrad", "composed": "(a') composed", "torch": "(
 class Config:
     batch: int
     hidden: int
-    device: str  # "cpu" or "cuda"
+    device: str  # "cpu", "cuda" or "strict"
+
+    @property
+    def torch_device(self) -> str:
+        """torch's device: cuda on cuda, else the CPU (torch has no strict stand-in)."""
+        return "cuda" if self.device == "cuda" else "cpu"
 
 
 @dataclass
@@ -151,11 +158,11 @@ def minigrad_variant(config: Config, batch: tuple[np.ndarray, ...], weights: dic
 
 
 def torch_variant(config: Config, batch: tuple[np.ndarray, ...], weights: dict | None, stepped: bool) -> Variant:
-    model = TorchSeq2Seq(SOURCE_VOCAB, TARGET_VOCAB, EMBED_SIZE, config.hidden, stepped=stepped).to(config.device)
+    model = TorchSeq2Seq(SOURCE_VOCAB, TARGET_VOCAB, EMBED_SIZE, config.hidden, stepped=stepped).to(config.torch_device)
     if weights is not None:
         model.load_weights({name: torch.from_numpy(value) for name, value in weights.items()})
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
-    source, target_in, target_out = (torch.from_numpy(ids).to(config.device) for ids in batch)
+    source, target_in, target_out = (torch.from_numpy(ids).to(config.torch_device) for ids in batch)
 
     def loss() -> float:
         with torch.no_grad():
@@ -171,7 +178,7 @@ def torch_variant(config: Config, batch: tuple[np.ndarray, ...], weights: dict |
 
 
 def numpy_variant(config: Config, batch: tuple[np.ndarray, ...], weights: dict | None) -> Variant:
-    xp = mg.get_device(config.device).xp  # NumPy, or CuPy on cuda
+    xp = mg.get_device(config.device).xp  # NumPy, CuPy on cuda, the stand-in on strict
     if weights is None:
         weights = init_parameters(xp, SOURCE_VOCAB, TARGET_VOCAB, EMBED_SIZE, config.hidden)
     model = NumpySeq2Seq({name: xp.array(value) for name, value in weights.items()}, xp, lr=LR, clip=CLIP)
@@ -349,7 +356,7 @@ def set_threads(threads: int) -> None:
 
 def synchronizer(device: str) -> Callable[[], None]:
     """A call that waits for queued GPU work (nothing to wait for on cpu)."""
-    if device == "cpu":
+    if device != "cuda":
         return lambda: None
     cupy = mg.get_device("cuda").xp
 
@@ -421,25 +428,25 @@ def run_threads(config: Config, threads: int, repeats: int, warmup: int, memory_
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--device", choices=("cpu", "cuda", "strict"), default="cpu")
     parser.add_argument("--repeats", type=int, default=None,
                         help="timed steps per variant (default 20, 3 with --quick)")
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts, run in this order")
-    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--batch", default="128", help="comma-separated batch sizes, run in this order")
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--quick", action="store_true", help="a smoke run: few repeats, one warm-up, no memory")
     parser.add_argument("--memory-of", choices=tuple(VARIANTS), help=argparse.SUPPRESS)  # the memory subprocess
     parser.add_argument("--memory-steps", type=int, default=MEMORY_STEPS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     thread_counts = [int(n) for n in args.threads.split(",")]
-    config = Config(args.batch, args.hidden, args.device)
+    configs = [Config(int(batch), args.hidden, args.device) for batch in args.batch.split(",")]
 
     if torch is None:
         print("torch is not installed, and this benchmark compares minigrad with it: pip install torch")
         return
     if args.memory_of:
         set_threads(thread_counts[0])
-        print(json.dumps(measure_memory_here(args.memory_of, config, args.memory_steps)))
+        print(json.dumps(measure_memory_here(args.memory_of, configs[0], args.memory_steps)))
         return
     if args.device == "cuda" and (problem := cuda_problem()) is not None:
         print(f"--device cuda: cannot run here ({problem}); nothing to measure")
@@ -455,8 +462,9 @@ def main() -> None:
     print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f}; {os.cpu_count()} CPUs; "
           f"numpy {np.__version__}, torch {torch.__version__}; OpenBLAS env: {', '.join(openblas_env) or 'none'}")
     print(check_floor_against_torch())
-    for threads in thread_counts:
-        run_threads(config, threads, repeats, warmup, memory_steps)
+    for config in configs:
+        for threads in thread_counts:
+            run_threads(config, threads, repeats, warmup, memory_steps)
     print(f"\nload average (1 min) at end: {os.getloadavg()[0]:.2f}. Times are for orientation; "
           "the ratios within one run are what count.")
 
