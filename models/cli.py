@@ -141,8 +141,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--threads", type=positive_int, help="CPU threads for matmuls (default: the cores that are "
                        "free now, from the load average)")
     train.add_argument("--profile", type=positive_int, nargs="?", const=3, metavar="N",
-                       help="record training steps 2 to N+1 (N: 3 if not given) with minigrad.profile and print where "
-                       "their time went, op by op; training then goes on")
+                       help="record training steps 2 to N+1 with minigrad.profile and print where their time went, op "
+                       "by op; training then goes on (default: off; N is 3 when --profile comes alone)")
 
     def with_checkpoint(name: str, help_text: str) -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=help_text, **formatter)
