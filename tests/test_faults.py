@@ -526,3 +526,9 @@ def test_evaluate_keeps_no_more_than_one_batch_of_attention_matrices(run, monkey
     pairs = [(f"{'abc'[i % 3]}{'abc'[i // 3 % 3]}{'abc'[i // 9 % 3]}{i % 7}", "a") for i in range(700)]
     result = training.evaluate(loaded.model, loaded.corpus(), pairs, loaded.config)
     assert sum(seen) == len({s for s, _ in pairs}) and max(seen) <= 256 and len(result.examples) == sum(seen)
+
+
+def test_flatten_of_a_size_0_tensor_has_torchs_shape() -> None:
+    torch = pytest.importorskip("torch")
+    for shape, (start, end) in [((2, 3, 0, 4), (2, 3)), ((0, 3, 4), (0, 1)), ((2, 0), (0, -1))]:
+        assert mg.zeros(*shape).flatten(start, end).shape == tuple(torch.zeros(*shape).flatten(start, end).shape)
