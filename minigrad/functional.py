@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from minigrad.ops import KINDS
 from minigrad.ops.compare import *  # noqa: F403
+from minigrad.ops.conv import *  # noqa: F403
 from minigrad.ops.einsum import *  # noqa: F403
 from minigrad.ops.elementwise import *  # noqa: F403
 from minigrad.ops.index import *  # noqa: F403

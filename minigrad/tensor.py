@@ -41,6 +41,28 @@ class Size(int):
         return self.shape[dim]
 
 
+class RemovableHandle:
+    """What registering a hook returns: ``handle.remove()`` takes the hook away again (torch's name).
+
+    Calling the handle removes it too, and ``with handle:`` removes it at the end of the block.
+    """
+
+    def __init__(self, remove: Callable[[], None]) -> None:
+        self._remove = remove
+
+    def remove(self) -> None:
+        self._remove()
+
+    def __call__(self) -> None:
+        self._remove()
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._remove()
+
+
 class Node:
     """An op in the recorded graph, as the backward walk reads it; :class:`~minigrad.autograd.Function` is one.
 
@@ -195,10 +217,10 @@ class Tensor:
         if self.grad_fn is not None:
             self.grad_fn.retain_output(self)
 
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` when the gradient for this tensor is computed.
 
-        A hook may return a tensor to use instead. Returns a function that removes the hook.
+        A hook may return a tensor to use instead. Returns a handle: ``handle.remove()`` removes the hook.
         """
         if not self.requires_grad:
             raise RuntimeError("register_hook(): this tensor does not require grad, so no gradient reaches it")
@@ -209,7 +231,7 @@ class Tensor:
                 self._hooks = []
             hooks = self._hooks
         hooks.append(hook)
-        return lambda: hooks.remove(hook) if hook in hooks else None
+        return RemovableHandle(lambda: hooks.remove(hook) if hook in hooks else None)
 
     def zero_grad(self) -> None:
         self.grad = None

@@ -47,3 +47,8 @@ __all__ += [
     "Hardtanh", "Identity", "L1Loss", "LeakyReLU", "LogSigmoid", "LogSoftmax", "MSELoss", "MaxPool1d", "NLLLoss",
     "ReLU", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "Unflatten", "utils",
 ]
+
+# convolution and pooling over images (issue 24)
+from minigrad.nn.convolution import AvgPool2d, Conv1d, Conv2d, MaxPool2d  # noqa: E402
+
+__all__ += ["AvgPool2d", "Conv1d", "Conv2d", "MaxPool2d"]
