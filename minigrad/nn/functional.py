@@ -18,6 +18,7 @@ from minigrad.ops.index import *  # noqa: F403
 from minigrad.ops.linalg import *  # noqa: F403
 from minigrad.ops.losses import *  # noqa: F403
 from minigrad.ops.move import *  # noqa: F403
+from minigrad.ops.normalization import *  # noqa: F403
 from minigrad.ops.pointwise import *  # noqa: F403
 from minigrad.ops.reduce import *  # noqa: F403
 from minigrad.ops.scan import *  # noqa: F403

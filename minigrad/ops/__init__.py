@@ -17,6 +17,7 @@
 ``einsum.py``       einsum
 ``losses.py``       cross_entropy, nll_loss, mse_loss, l1_loss, smooth_l1_loss, binary_cross_entropy
 ``conv.py``         unfold/fold (im2col and its transpose), conv1d, conv2d, max_pool2d, avg_pool2d
+``normalization.py`` batch_norm, layer_norm, group_norm, composed of the reductions
 ==================  ==========================================================================
 
 Each forward works on backend arrays through ``ctx.xp``; each backward is the chain rule
@@ -40,6 +41,7 @@ from minigrad.ops import (
     linalg,
     losses,
     move,
+    normalization,
     pointwise,
     reduce,
     scan,
@@ -49,7 +51,7 @@ from minigrad.ops import (
 from minigrad.tensor import Tensor
 
 KINDS = (elementwise, compare, inplace, pointwise, trig, reduce, scan, shape, index, move, linalg, einsum, losses,
-         conv)
+         conv, normalization)
 
 for _kind in KINDS:
     for _name, _method in _kind.METHODS.items():
