@@ -143,6 +143,17 @@ class Tensor:
     def device(self) -> Device:
         return backend.device_of(self.data)
 
+    def is_floating_point(self) -> bool:
+        """Does this tensor hold floating-point numbers (the ones that can require grad)?"""
+        return backend.is_floating(self.dtype)
+
+    def contiguous(self) -> Tensor:
+        """This tensor: its array is always laid out in one block here (torch's views may not be)."""
+        return self
+
+    def is_contiguous(self) -> bool:
+        return True
+
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
@@ -201,14 +212,14 @@ class Tensor:
 
     # --- gradients --------------------------------------------------------------
     def backward(self, grad: Tensor | Any = None, retain_graph: bool = False,
-                 create_graph: bool = False) -> None:
+                 create_graph: bool = False, *, gradient: Tensor | Any = None) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
-        ``grad`` is d(loss)/d(self); it may be left out only when ``self`` is a scalar.
-        ``retain_graph`` keeps the saved values for another backward; ``create_graph``
-        records the backward's own ops, for gradients of gradients.
+        ``grad`` (torch's keyword: ``gradient``) is d(loss)/d(self); it may be left out only when
+        ``self`` is a scalar. ``retain_graph`` keeps the saved values for another backward;
+        ``create_graph`` records the backward's own ops, for gradients of gradients.
         """
-        run_backward([self], [grad], retain_graph or create_graph, create_graph)
+        run_backward([self], [grad if gradient is None else gradient], retain_graph or create_graph, create_graph)
 
     def retain_grad(self) -> None:
         """Keep the gradient that reaches this non-leaf tensor in ``.grad`` (leaves keep it anyway)."""
