@@ -154,7 +154,7 @@ __all__ += [
 
 # torch's names that issue 24 adds: dtype aliases, the fixed-rank products, the rest of the op set, torch.cuda's
 # question, inference_mode, and forward-mode differentiation (minigrad.func)
-from minigrad import cuda, func  # noqa: E402
+from minigrad import cuda, func, utils  # noqa: E402
 from minigrad.backend import bool_ as bool  # noqa: E402,A001
 from minigrad.backend import float16 as half  # noqa: E402
 from minigrad.backend import float32 as float  # noqa: E402,A001
@@ -188,5 +188,5 @@ from minigrad.grad_mode import inference_mode  # noqa: E402
 __all__ += [
     "addmm", "atan2", "baddbmm", "bmm", "bool", "clamp", "column_stack", "cuda", "cumprod", "deg2rad", "double",
     "float", "func", "half", "hstack", "index_select", "inference_mode", "int", "jvp", "long", "mm", "narrow",
-    "rad2deg", "repeat_interleave", "row_stack", "scatter", "tensordot", "trace", "vjp", "vstack",
+    "rad2deg", "repeat_interleave", "row_stack", "scatter", "tensordot", "trace", "utils", "vjp", "vstack",
 ]
