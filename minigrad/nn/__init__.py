@@ -52,5 +52,7 @@ __all__ += [
 from minigrad.nn.batchnorm import BatchNorm1d, BatchNorm2d  # noqa: E402
 from minigrad.nn.convolution import AvgPool2d, Conv1d, Conv2d, MaxPool2d  # noqa: E402
 from minigrad.nn.module import ModuleDict  # noqa: E402
+from minigrad.nn.multihead import MultiheadAttention  # noqa: E402
 
-__all__ += ["AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "MaxPool2d", "ModuleDict"]
+__all__ += ["AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "MaxPool2d", "ModuleDict",
+            "MultiheadAttention"]
