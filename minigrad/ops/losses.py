@@ -189,7 +189,7 @@ def cross_entropy(logits: Tensor, target: Any, ignore_index: int = -100, label_s
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], not {label_smoothing}")
-    if isinstance(target, Tensor) and target.dtype.kind == "f":  # class probabilities, not indices
+    if isinstance(target, Tensor) and target.dtype.kind == "f" and target.shape == logits.shape:  # probabilities
         return _cross_entropy_with_probabilities(logits, target, label_smoothing, reduction)
     target = _class_targets(logits, target, "cross_entropy")
     log_probs = logits.log_softmax(axis=0 if logits.ndim == 1 else 1)
@@ -202,11 +202,8 @@ def cross_entropy(logits: Tensor, target: Any, ignore_index: int = -100, label_s
 
 def _cross_entropy_with_probabilities(logits: Tensor, target: Tensor, label_smoothing: float,
                                       reduction: str) -> Tensor:
-    """loss = −Σ_c target_c · log softmax(logits)_c per prediction, target (smoothed: (1−ε)·t + ε/C) shaped as
-    logits; "mean" divides by the number of predictions, as torch does."""
-    if target.shape != logits.shape:
-        raise ValueError(f"cross_entropy: class probabilities must have the logits' shape {logits.shape}, "
-                         f"got {target.shape}")
+    """loss = −Σ_c target_c · log softmax(logits)_c per prediction, the target (smoothed: (1−ε)·t + ε/C)
+    shaped as the logits; "mean" divides by the number of predictions, as torch does."""
     class_axis = 0 if logits.ndim == 1 else 1
     if label_smoothing:
         target = target * (1.0 - label_smoothing) + label_smoothing / logits.shape[class_axis]
