@@ -114,6 +114,22 @@ def test_unfold_and_fold_are_each_others_transpose(device):
     np.testing.assert_allclose((cols * c).sum().item(), (x * back).sum().item(), rtol=1e-12)
 
 
+def test_im2col_and_col2im_are_dezeros_layout_of_unfold_and_fold(device):
+    rng = np.random.default_rng(0)
+    x = mg.tensor(rng.standard_normal((2, 3, 5, 4)), dtype=mg.float64, device=device, requires_grad=True)
+    rows = MF.im2col(x, (2, 3), stride=1, pad=1)  # (N·out_h·out_w, C·kh·kw)
+    columns = MF.unfold(x, (2, 3), padding=1)  # (N, C·kh·kw, L)
+    assert rows.shape == (2 * 6 * 4, 3 * 6)
+    np.testing.assert_allclose(rows.numpy(), columns.numpy().transpose(0, 2, 1).reshape(-1, 18))
+    assert MF.im2col(x, 2, to_matrix=False).shape == (2, 3, 2, 2, 4, 3)
+    back = MF.col2im(rows, x.shape, (2, 3), stride=1, pad=1)
+    np.testing.assert_allclose(back.numpy(), MF.fold(columns, (5, 4), (2, 3), padding=1).numpy())
+    assert mg.gradcheck(lambda t: MF.im2col(t, 3, stride=2, pad=1), [x])
+    assert mg.gradcheck(lambda c: MF.col2im(c, (2, 3, 5, 4), 3, stride=2, pad=1),
+                        [mg.tensor(rng.standard_normal((2 * 3 * 2, 27)), dtype=mg.float64, device=device,
+                                   requires_grad=True)])
+
+
 LAYERS = [
     ("nn.Conv2d(3, 4, 3, padding=1)", lambda lib: lib.nn.Conv2d(3, 4, 3, padding=1), (2, 3, 5, 5)),
     ("nn.Conv2d(4, 2, (2, 3), stride=2, groups=2, bias=False)",

@@ -27,7 +27,7 @@ from minigrad.ops.reduce import max, sum
 from minigrad.ops.shape import reshape, squeeze, unsqueeze
 from minigrad.tensor import Tensor
 
-__all__ = ["avg_pool2d", "conv1d", "conv2d", "fold", "max_pool2d", "unfold"]
+__all__ = ["avg_pool2d", "col2im", "conv1d", "conv2d", "fold", "im2col", "max_pool2d", "unfold"]
 
 Pair = int | tuple[int, int]
 # the geometry of a sliding window over (H, W): kernel, stride, dilation, (before, after) padding of
@@ -147,6 +147,29 @@ def fold(input: Tensor, output_size: Pair, kernel_size: Pair, dilation: Pair = 1
     cols = reshape(cols, n, rows // positions, positions, oh, ow)
     image = Fold.apply(cols, size, (kernel, stride, dilation, pads, (oh, ow)))
     return squeeze(image, 0) if unbatched else image
+
+
+def im2col(x: Tensor, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0, to_matrix: bool = True) -> Tensor:
+    """DeZero's im2col: (N, C, H, W) → (N·out_h·out_w, C·kh·kw), one row per window (``to_matrix``), else
+    (N, C, kh, kw, out_h, out_w). The same Unfold as F.unfold, laid out as DeZero lays it out."""
+    geometry = _geometry(x.shape[2:], kernel_size, stride, pad, 1, "im2col")
+    (kh, kw), (oh, ow) = geometry[0], geometry[-1]
+    cols = Unfold.apply(x, geometry, 0.0)  # (N, C, kh·kw, out_h, out_w)
+    n, channels = cols.shape[:2]
+    if not to_matrix:
+        return reshape(cols, n, channels, kh, kw, oh, ow)
+    return reshape(cols.permute(0, 3, 4, 1, 2), n * oh * ow, channels * kh * kw)
+
+
+def col2im(col: Tensor, input_shape: tuple[int, int, int, int], kernel_size: Pair, stride: Pair = 1, pad: Pair = 0,
+           to_matrix: bool = True) -> Tensor:
+    """DeZero's col2im, im2col's transpose: the windows added back into an image of ``input_shape``."""
+    n, channels, height, width = input_shape
+    geometry = _geometry((height, width), kernel_size, stride, pad, 1, "col2im")
+    (kh, kw), (oh, ow) = geometry[0], geometry[-1]
+    if to_matrix:
+        col = reshape(col, n, oh, ow, channels, kh * kw).permute(0, 3, 4, 1, 2)
+    return Fold.apply(reshape(col, n, channels, kh * kw, oh, ow), (height, width), geometry)
 
 
 # --- convolution: one matrix product over the unfolded windows ------------------------------------
