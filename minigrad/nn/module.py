@@ -194,7 +194,7 @@ class Module:
     def named_buffers(self) -> Iterator[tuple[str, Tensor]]:
         """(dotted name, buffer) for every buffer of this module and those below it."""
         for module_name, module in self.named_modules():
-            for name, buffer in module._buffers.items():
+            for name, buffer in module.__dict__.get("_buffers", {}).items():
                 if buffer is not None:
                     yield (f"{module_name}.{name}" if module_name else name), buffer
 
@@ -322,7 +322,7 @@ class Module:
         yield from self._all_named_parameters()
         for module_name, module in self.named_modules():
             skipped = module.__dict__.get("_non_persistent", ())
-            for name, buffer in module._buffers.items():
+            for name, buffer in module.__dict__.get("_buffers", {}).items():
                 if buffer is not None and name not in skipped:
                     yield (f"{module_name}.{name}" if module_name else name), buffer
 
