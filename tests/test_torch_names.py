@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_torch_parity import Idiom, integers, normal, positive, values
+from test_torch_parity import Idiom, integers, normal, positive, same_weights, values
 from test_torch_parity import test_torch_idiom_gives_torchs_answer as check_idiom
 
 import minigrad as mg
@@ -19,6 +19,11 @@ import minigrad as mg
 
 def F(lib: Any) -> Any:  # noqa: N802
     return lib.nn.functional
+
+
+def with_same_weights(lib: Any, module: Any) -> Any:
+    """The module with the same weights on both sides."""
+    return same_weights(lib, module)
 
 
 def _written(lib: Any, x: Any, v: Any) -> Any:
@@ -156,6 +161,11 @@ IDIOMS = [
     Idiom("lib.repeat_interleave(x, 3, dim=1)", lambda lib, x: lib.repeat_interleave(x, 3, dim=1), (normal(2, 2),)),
     Idiom("x.repeat_interleave(tensor, dim=0)", lambda lib, x, r: x.repeat_interleave(r, dim=0),
           (normal(3, 2), values([1, 0, 2], np.int64))),
+    Idiom("nn.GRUCell(3, 4)(x, h) unbatched", lambda lib, x, h: with_same_weights(lib, lib.nn.GRUCell(3, 4))(x, h),
+          (normal(3), normal(4))),
+    Idiom("nn.LSTMCell(3, 4)(x) unbatched", lambda lib, x: with_same_weights(lib, lib.nn.LSTMCell(3, 4))(x),
+          (normal(3),)),
+    Idiom("nn.GRU(3, 4)(x) unbatched", lambda lib, x: with_same_weights(lib, lib.nn.GRU(3, 4))(x), (normal(5, 3),)),
     Idiom("F.cross_entropy(logits, probabilities)", lambda lib, x, p: F(lib).cross_entropy(x, p.softmax(dim=1)),
           (normal(4, 3), normal(4, 3))),
     Idiom("F.cross_entropy(probabilities, label_smoothing, none)",
