@@ -246,3 +246,17 @@ def test_the_new_ops_pass_gradcheck_on_every_device(op, device):
     assert mg.gradcheck(fn, inputs)
     if device == "cpu":
         assert mg.gradgradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize(("shape", "to"), [((2, 3, 4), (3, 1)), ((2, 3), (2, 3)), ((4, 1, 3), (1, 1)), ((3,), ())])
+def test_sum_to_undoes_broadcast_to(shape, to, device):
+    x = mg.tensor(np.random.default_rng(0).standard_normal(shape), dtype=mg.float64, device=device,
+                  requires_grad=True)
+    summed = mg.functional.sum_to(x, to)
+    assert summed.shape == to
+    expected = x.numpy().sum(axis=tuple(range(len(shape) - len(to))))
+    expected = expected.sum(axis=tuple(i for i, n in enumerate(to) if n == 1), keepdims=True).reshape(to)
+    np.testing.assert_allclose(summed.numpy(), expected)
+    assert mg.gradcheck(lambda t: mg.functional.sum_to(t, to), [x])
+    with pytest.raises(ValueError, match="cannot be summed to"):
+        mg.functional.sum_to(x, (5,) * (len(shape) + 1))
