@@ -46,6 +46,13 @@ CONV = [
        (normal, normal, normal)),
     Op("F.conv1d(groups=3)", lambda x, w: MF.conv1d(x, w, groups=3), lambda x, w: TF.conv1d(x, w, groups=3),
        [((1, 3, 5), (3, 1, 2)), ((2, 6, 4), (3, 2, 3)), ((3, 4), (6, 1, 1))], (normal, normal)),
+    Op("F.conv_transpose2d", lambda x, w, b: MF.conv_transpose2d(x, w, b), lambda x, w, b: TF.conv_transpose2d(x, w, b),
+       [((1, 2, 3, 3), (2, 3, 2, 2), (3,)), ((2, 1, 2, 4), (1, 2, 3, 1), (2,)), ((2, 3, 3), (2, 1, 2, 2), (1,))],
+       (normal, normal, normal)),
+    Op("F.conv_transpose2d(stride=2, padding=1, output_padding=1, groups=2)",
+       lambda x, w: MF.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1, groups=2),
+       lambda x, w: TF.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1, groups=2),
+       [((1, 2, 3, 3), (2, 1, 3, 3)), ((2, 4, 2, 3), (4, 2, 2, 3)), ((1, 2, 2, 2), (2, 3, 3, 2))], (normal, normal)),
     Op("F.unfold((2, 3), padding=1, stride=2)", lambda x: MF.unfold(x, (2, 3), padding=1, stride=2),
        lambda x: TF.unfold(x, (2, 3), padding=1, stride=2), [(1, 2, 4, 5), (2, 1, 3, 3), (2, 3, 4)]),
     Op("F.unfold(2, dilation=2)", lambda x: MF.unfold(x, 2, dilation=2), lambda x: TF.unfold(x, 2, dilation=2),
@@ -65,6 +72,10 @@ POOL = [
        lambda x: TF.max_pool2d(x, (2, 3), 2, ceil_mode=True), [(1, 2, 5, 6), (2, 1, 3, 4), (1, 1, 4, 5)], (distinct,)),
     Op("F.max_pool2d(2, 1, dilation=2)", lambda x: MF.max_pool2d(x, 2, 1, dilation=2),
        lambda x: TF.max_pool2d(x, 2, 1, dilation=2), [(1, 2, 4, 4), (1, 1, 3, 5), (2, 1, 3, 3)], (distinct,)),
+    Op("F.adaptive_avg_pool2d((2, 3))", lambda x: MF.adaptive_avg_pool2d(x, (2, 3)),
+       lambda x: TF.adaptive_avg_pool2d(x, (2, 3)), [(1, 2, 5, 7), (2, 1, 4, 3), (3, 5, 5)]),
+    Op("F.adaptive_avg_pool2d(1)", lambda x: MF.adaptive_avg_pool2d(x, 1), lambda x: TF.adaptive_avg_pool2d(x, 1),
+       [(1, 2, 3, 3), (2, 3, 4, 1), (2, 2, 2)]),
     Op("F.avg_pool2d(2)", lambda x: MF.avg_pool2d(x, 2), lambda x: TF.avg_pool2d(x, 2),
        [(1, 2, 4, 4), (2, 1, 5, 3), (2, 4, 6)]),
     Op("F.avg_pool2d(3, 2, 1)", lambda x: MF.avg_pool2d(x, 3, 2, 1), lambda x: TF.avg_pool2d(x, 3, 2, 1),
@@ -130,11 +141,27 @@ def test_im2col_and_col2im_are_dezeros_layout_of_unfold_and_fold(device):
                                    requires_grad=True)])
 
 
+def test_max_pool2d_returns_torchs_indices(device):
+    x = np.random.default_rng(0).permutation(2 * 3 * 7 * 6).reshape(2, 3, 7, 6).astype(np.float32)
+    for kwargs in ({"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+                   {"kernel_size": 2, "stride": 1, "dilation": 2}, {"kernel_size": (2, 3)}):
+        values, indices = MF.max_pool2d(mg.tensor(x, device=device), return_indices=True, **kwargs)
+        want_values, want_indices = TF.max_pool2d(torch.tensor(x), return_indices=True, **kwargs)
+        np.testing.assert_array_equal(values.numpy(), want_values.numpy())
+        np.testing.assert_array_equal(indices.numpy(), want_indices.numpy())
+        assert indices.dtype == mg.int64 and indices.device == device
+    _, unbatched = MF.max_pool2d(mg.tensor(x[0], device=device), 2, return_indices=True)
+    assert unbatched.shape == (3, 3, 3)
+
+
 LAYERS = [
     ("nn.Conv2d(3, 4, 3, padding=1)", lambda lib: lib.nn.Conv2d(3, 4, 3, padding=1), (2, 3, 5, 5)),
     ("nn.Conv2d(4, 2, (2, 3), stride=2, groups=2, bias=False)",
      lambda lib: lib.nn.Conv2d(4, 2, (2, 3), stride=2, groups=2, bias=False), (1, 4, 5, 6)),
     ("nn.Conv1d(2, 3, 3, dilation=2)", lambda lib: lib.nn.Conv1d(2, 3, 3, dilation=2), (2, 2, 8)),
+    ("nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1)",
+     lambda lib: lib.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1), (2, 4, 3, 3)),
+    ("nn.AdaptiveAvgPool2d((2, 2))", lambda lib: lib.nn.AdaptiveAvgPool2d((2, 2)), (2, 3, 5, 3)),
     ("nn.MaxPool2d(2, ceil_mode=True)", lambda lib: lib.nn.MaxPool2d(2, ceil_mode=True), (2, 3, 5, 5)),
     ("nn.AvgPool2d(3, 2, 1, count_include_pad=False)",
      lambda lib: lib.nn.AvgPool2d(3, 2, 1, count_include_pad=False), (2, 3, 5, 5)),

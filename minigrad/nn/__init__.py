@@ -50,9 +50,16 @@ __all__ += [
 
 # convolution and pooling over images (issue 24)
 from minigrad.nn.batchnorm import BatchNorm1d, BatchNorm2d  # noqa: E402
-from minigrad.nn.convolution import AvgPool2d, Conv1d, Conv2d, MaxPool2d  # noqa: E402
+from minigrad.nn.convolution import (  # noqa: E402
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose2d,
+    MaxPool2d,
+)
 from minigrad.nn.module import ModuleDict  # noqa: E402
 from minigrad.nn.multihead import MultiheadAttention  # noqa: E402
 
-__all__ += ["AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "MaxPool2d", "ModuleDict",
-            "MultiheadAttention"]
+__all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d",
+            "MaxPool2d", "ModuleDict", "MultiheadAttention"]

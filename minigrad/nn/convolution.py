@@ -1,4 +1,5 @@
-"""Convolution and pooling layers over images and sequences: Conv1d, Conv2d, MaxPool2d, AvgPool2d.
+"""Convolution and pooling layers over images and sequences: Conv1d, Conv2d, ConvTranspose2d, MaxPool2d,
+AvgPool2d, AdaptiveAvgPool2d.
 
 Each holds its hyperparameters (and, for the convolutions, a weight and a bias laid out as
 torch's) and calls the op of :mod:`minigrad.ops.conv`, where the im2col arithmetic is.
@@ -75,17 +76,47 @@ class Conv1d(_ConvNd):
         return F.conv1d(x, self.weight, self.bias, self.stride[0], padding, self.dilation[0], self.groups)
 
 
-class MaxPool2d(Module):
-    """The maximum of each window of (N, C, H, W): F.max_pool2d."""
+class ConvTranspose2d(Module):
+    """y = conv_transpose2d(x, weight, bias): conv2d's transpose, weight (in, out/groups, kh, kw), drawn from
+    U(−1/√fan_in, 1/√fan_in) with fan_in = out/groups · kh · kw, as torch's default initialisation gives."""
 
-    def __init__(self, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
-                 ceil_mode: bool = False) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Size, stride: Size = 1, padding: Size = 0,
+                 output_padding: Size = 0, groups: int = 1, bias: bool = True, dilation: Size = 1,
+                 padding_mode: str = "zeros", device: str | Device | None = None, dtype: Any = None) -> None:
         super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.dilation, self.ceil_mode = dilation, ceil_mode
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"ConvTranspose2d: in_channels {in_channels} and out_channels {out_channels} must both "
+                             f"be divisible by groups {groups}")
+        if padding_mode != "zeros":
+            raise ValueError(f"ConvTranspose2d: only padding_mode='zeros' is supported, not {padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size, self.stride = _tuple(kernel_size, 2), _tuple(stride, 2)
+        self.padding, self.output_padding = _tuple(padding, 2), _tuple(output_padding, 2)
+        self.dilation = _tuple(dilation, 2)
+        bound = 1 / math.sqrt(out_channels // groups * math.prod(self.kernel_size))
+        self.weight = init.uniform((in_channels, out_channels // groups, *self.kernel_size), bound, device, dtype)
+        self.register_parameter("bias", init.uniform((out_channels,), bound, device, dtype) if bias else None)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                  self.groups, self.dilation)
+
+    def extra_repr(self) -> str:
+        return f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+
+
+class MaxPool2d(Module):
+    """The maximum of each window of (N, C, H, W): F.max_pool2d (with ``return_indices``, also where it is)."""
+
+    def __init__(self, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation, self.ceil_mode, self.return_indices = dilation, ceil_mode, return_indices
+
+    def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                            self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}, "
@@ -107,3 +138,18 @@ class AvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """The mean over windows that divide (H, W) into ``output_size`` cells: F.adaptive_avg_pool2d
+    (``AdaptiveAvgPool2d(1)`` is global average pooling)."""
+
+    def __init__(self, output_size: Size | tuple[int | None, int | None]) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

@@ -16,7 +16,7 @@
 ``linalg.py``       matmul, linear, outer, tril, triu, scaled_dot_product_attention
 ``einsum.py``       einsum
 ``losses.py``       cross_entropy, nll_loss, mse_loss, l1_loss, smooth_l1_loss, binary_cross_entropy
-``conv.py``         unfold/fold (im2col and its transpose), conv1d, conv2d, max_pool2d, avg_pool2d
+``conv.py``         unfold/fold (im2col and its transpose), conv1d, conv2d, conv_transpose2d, pooling
 ``normalization.py`` batch_norm, layer_norm, group_norm, composed of the reductions
 ==================  ==========================================================================
 

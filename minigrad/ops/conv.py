@@ -1,6 +1,7 @@
 """Convolution and pooling over images: im2col (``unfold``) and its adjoint col2im (``fold``), and
-what is composed of them: ``conv2d`` and ``conv1d`` as one matrix product, ``max_pool2d`` and
-``avg_pool2d`` as a max or a mean over the unfolded windows.
+what is composed of them: ``conv2d`` and ``conv1d`` as one matrix product, ``conv_transpose2d`` as a
+matrix product and a fold, ``max_pool2d`` and ``avg_pool2d`` as a max or a mean over the unfolded
+windows, and ``adaptive_avg_pool2d``.
 
 The one idea: a convolution is a matrix product once every window of the input is laid out as a
 column. ``Unfold`` copies window (p, q) of the padded input into column (p, q); a weight of shape
@@ -24,10 +25,13 @@ from minigrad.autograd import Function
 from minigrad.creation import ones
 from minigrad.ops.linalg import matmul
 from minigrad.ops.reduce import max, sum
-from minigrad.ops.shape import reshape, squeeze, unsqueeze
+from minigrad.ops.shape import reshape, squeeze, stack, unsqueeze
 from minigrad.tensor import Tensor
 
-__all__ = ["avg_pool2d", "col2im", "conv1d", "conv2d", "fold", "im2col", "max_pool2d", "unfold"]
+__all__ = [
+    "adaptive_avg_pool2d", "avg_pool2d", "col2im", "conv1d", "conv2d", "conv_transpose2d", "fold", "im2col",
+    "max_pool2d", "unfold",
+]
 
 Pair = int | tuple[int, int]
 # the geometry of a sliding window over (H, W): kernel, stride, dilation, (before, after) padding of
@@ -242,12 +246,24 @@ def _pool_arguments(input: Tensor, kernel_size: Pair, stride: Pair | None, paddi
 
 
 def max_pool2d(input: Tensor, kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0, dilation: Pair = 1,
-               ceil_mode: bool = False) -> Tensor:
-    """out[n, c, p, q] = the maximum of window (p, q), padded with −inf; the gradient goes to the maximum."""
+               ceil_mode: bool = False, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """out[n, c, p, q] = the maximum of window (p, q), padded with −inf; the gradient goes to the maximum.
+
+    ``return_indices`` also gives where each maximum is, as torch does: its flat index h·W + w in its
+    channel's (H, W) plane (an int64 tensor, no gradient).
+    """
     x, unbatched, kernel, stride, padding = _pool_arguments(input, kernel_size, stride, padding, "max_pool2d")
     geometry = _geometry(x.shape[2:], kernel, stride, padding, dilation, "max_pool2d", ceil_mode)
-    out = max(Unfold.apply(x, geometry, -math.inf), dim=2).values  # (N, C, out_h, out_w)
-    return squeeze(out, 0) if unbatched else out
+    found = max(Unfold.apply(x, geometry, -math.inf), dim=2)  # (N, C, out_h, out_w), and which kernel position
+    out = squeeze(found.values, 0) if unbatched else found.values
+    if not return_indices:
+        return out
+    (_, kw), (sh, sw), (dh, dw), ((top, _), (left, _)), (oh, ow) = geometry
+    xp, position = x.device.xp, found.indices.data
+    rows = xp.arange(oh).reshape(oh, 1) * sh - top + (position // kw) * dh  # the maximum's row in the input
+    columns = xp.arange(ow) * sw - left + (position % kw) * dw
+    indices = Tensor((rows * x.shape[3] + columns).astype("int64"))
+    return out, squeeze(indices, 0) if unbatched else indices
 
 
 def avg_pool2d(input: Tensor, kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0,
@@ -271,6 +287,56 @@ def avg_pool2d(input: Tensor, kernel_size: Pair, stride: Pair | None = None, pad
             counted, inner = ones((1, 1, height, width), dtype=x.dtype, device=x.device), geometry
         out = total / sum(Unfold.apply(counted, inner, 0.0), dim=2)
     return squeeze(out, 0) if unbatched else out
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Pair | tuple[int | None, int | None]) -> Tensor:
+    """out[n, c, i, j] = the mean of x[n, c, ⌊i·H/h⌋ : ⌈(i+1)·H/h⌉, ⌊j·W/w⌋ : ⌈(j+1)·W/w⌉] for an (h, w)
+    output (None keeps that size): windows that cover the input whatever its size (torch's rule)."""
+    x, unbatched = _batched(input, "adaptive_avg_pool2d")
+    height, width = x.shape[2:]
+    size = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
+    out_h, out_w = (height if size[0] is None else size[0]), (width if size[1] is None else size[1])
+    if out_h < 1 or out_w < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be >= 1, got {output_size}")
+
+    def span(i: int, count: int, total: int) -> slice:
+        return slice(i * total // count, -(-(i + 1) * total // count))
+
+    rows = []
+    for i in range(out_h):
+        cells = [x[:, :, span(i, out_h, height), span(j, out_w, width)].mean(dim=(2, 3)) for j in range(out_w)]
+        rows.append(stack(cells, axis=-1))  # (N, C, out_w)
+    out = stack(rows, axis=-2)  # (N, C, out_h, out_w)
+    return squeeze(out, 0) if unbatched else out
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair = 1, padding: Pair = 0,
+                     output_padding: Pair = 0, groups: int = 1, dilation: Pair = 1) -> Tensor:
+    """The transpose (adjoint) of conv2d with the same weight: each input pixel spreads weight-shaped
+    into the output. Written as conv2d backwards: one matrix product makes the columns (Wᵀ x), and
+    ``Fold`` adds them into the image. Output size (H − 1)·s − 2p + d·(k − 1) + output_padding + 1."""
+    x, unbatched = _batched(input, "conv_transpose2d")
+    n, channels, height, width = x.shape
+    if weight.ndim != 4 or weight.shape[0] != channels or channels % groups:
+        raise ValueError(f"conv_transpose2d: weight must be (in_channels={channels}, out_channels/groups, kh, kw) "
+                         f"with groups={groups} dividing {channels}, got {weight.shape}")
+    _, group_out, kh, kw = weight.shape
+    stride, padding = _pair(stride, "stride", "conv_transpose2d"), _pair(padding, "padding", "conv_transpose2d", 0)
+    dilation = _pair(dilation, "dilation", "conv_transpose2d")
+    extra = _pair(output_padding, "output_padding", "conv_transpose2d", 0)
+    if any(e >= s and e >= d for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"conv_transpose2d: output_padding {extra} must be smaller than stride or dilation")
+    size = tuple((n_in - 1) * s - 2 * p + d * (k - 1) + e + 1
+                 for n_in, s, p, d, k, e in zip((height, width), stride, padding, dilation, (kh, kw), extra))
+    geometry = _geometry(size, (kh, kw), stride, padding, dilation, "conv_transpose2d")
+    if geometry[-1] != (height, width):
+        raise ValueError(f"conv_transpose2d: an input of {height}×{width} does not fit output {size}")
+    kernels = reshape(weight, groups, channels // groups, group_out * kh * kw).swapaxes(-1, -2)  # (G, O/G·K, C/G)
+    cols = matmul(kernels, reshape(x, n, groups, channels // groups, height * width))  # (N, G, O/G·K, H·W)
+    image = Fold.apply(reshape(cols, n, groups * group_out, kh * kw, height, width), size, geometry)
+    if bias is not None:
+        image = image + reshape(bias, groups * group_out, 1, 1)
+    return squeeze(image, 0) if unbatched else image
 
 
 METHODS: dict[str, Any] = {}
