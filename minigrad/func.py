@@ -1,5 +1,5 @@
-"""Function transforms, torch.func's meanings: ``vjp``, ``jvp`` (forward mode), ``jacrev``, ``jacfwd``,
-``jacobian``, ``hessian``, ``hvp``.
+"""Function transforms, torch.func's meanings: ``grad``, ``grad_and_value``, ``vjp``, ``jvp`` (forward mode),
+``jacrev``, ``jacfwd``, ``jacobian``, ``hessian``, ``hvp``.
 
 Reverse mode (what ``backward`` does) pulls a cotangent u back through f: the vector-Jacobian
 product uᵀJ, one backward pass. Forward mode pushes a tangent v forward: the Jacobian-vector product
@@ -22,13 +22,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from minigrad.autograd import grad
+from minigrad import autograd
 from minigrad.creation import zeros, zeros_like
 from minigrad.functional import reshape, stack
 from minigrad.grad_mode import enable_grad
 from minigrad.tensor import Tensor
 
-__all__ = ["hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "vjp"]
+__all__ = ["grad", "grad_and_value", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "vjp"]
 
 
 def _as_tuple(value: Any) -> tuple:
@@ -57,7 +57,7 @@ def _pull(outputs: Sequence[Tensor], inputs: Sequence[Tensor], cotangents: Seque
     live = [(o, u) for o, u in zip(outputs, cotangents) if o.requires_grad]
     if not live:
         return [zeros_like(x) for x in inputs]
-    found = grad([o for o, _ in live], list(inputs), grad_outputs=[u for _, u in live], create_graph=True)
+    found = autograd.grad([o for o, _ in live], list(inputs), grad_outputs=[u for _, u in live], create_graph=True)
     return [zeros_like(x) if g is None else g for g, x in zip(found, inputs)]
 
 
@@ -82,6 +82,33 @@ def vjp(func: Callable[..., Any], *primals: Tensor) -> tuple[Any, Callable[..., 
     return _leave(output, nested), vjp_fn
 
 
+def grad_and_value(func: Callable[..., Tensor],
+                   argnums: int | tuple[int, ...] = 0) -> Callable[..., tuple[Any, Tensor]]:
+    """The function x ↦ (∇func(x), func(x)) of a scalar function (torch.func.grad_and_value); a tuple of
+    gradients when ``argnums`` is a tuple."""
+
+    def gradient_and_value(*args: Tensor) -> tuple[Any, Tensor]:
+        chosen = _argnums(argnums, len(args))
+        inputs, nested = _enter([args[a] for a in chosen], "grad")
+        with enable_grad():
+            full = list(args)
+            for a, x in zip(chosen, inputs):
+                full[a] = x
+            output = func(*full)
+            if not isinstance(output, Tensor) or output.size != 1:
+                raise ValueError("grad: the function must return a single number (a tensor with one element)")
+            gradients = tuple(_pull([output], inputs, [None]))
+        return _leave(gradients[0] if isinstance(argnums, int) else gradients, nested), _leave(output, nested)
+
+    return gradient_and_value
+
+
+def grad(func: Callable[..., Tensor], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
+    """The function x ↦ ∇func(x) of a scalar function (torch.func.grad); composes: grad(grad(f)) is f''."""
+    gradient_and_value = grad_and_value(func, argnums)
+    return lambda *args: gradient_and_value(*args)[0]
+
+
 def jvp(func: Callable[..., Any], primals: Sequence[Tensor], tangents: Sequence[Tensor]) -> tuple[Any, Any]:
     """(func(*primals), J·tangents) (torch.func.jvp): the derivative of func at the primals in the
     direction of the tangents, one per primal, by the double-VJP trick (see the module's docstring)."""
@@ -96,7 +123,7 @@ def jvp(func: Callable[..., Any], primals: Sequence[Tensor], tangents: Sequence[
         pulled = _pull(outputs, inputs, dummies)  # Jᵀu, recorded as a function of u
         live = [(g, t) for g, t in zip(pulled, tangents) if g.requires_grad]
         if live:  # the VJP of u ↦ Jᵀu, seeded with the tangents: (J v)ᵀ
-            pushed = grad([g for g, _ in live], dummies, grad_outputs=[t for _, t in live], create_graph=True)
+            pushed = autograd.grad([g for g, _ in live], dummies, grad_outputs=[t for _, t in live], create_graph=True)
         else:
             pushed = [None] * len(outputs)
     pushed = tuple(zeros_like(o) if p is None else p for p, o in zip(pushed, outputs))

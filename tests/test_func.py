@@ -166,3 +166,20 @@ def test_transforms_leave_the_callers_tensors_alone():
     x = mg.tensor([1.0, 1.0])
     _, pushed = mg.jvp(lambda a: a * w, (x,), (mg.ones(2),))
     assert pushed.tolist() == [2.0, 3.0] and w.grad is None and x.grad is None and not x.requires_grad
+
+
+def test_grad_is_torch_funcs_and_composes_to_higher_derivatives():
+    def f(lib):
+        return lambda x, y: (x.sin() * y).sum()
+
+    x, y = np.array([0.3, -1.2, 2.0]), np.array([1.5, 0.5, -2.0])
+    gradients = mf.grad(f(mg), argnums=(0, 1))(mg.tensor(x), mg.tensor(y))
+    want = torch.func.grad(f(torch), argnums=(0, 1))(torch.tensor(x), torch.tensor(y))
+    for mine, expected in zip(gradients, want):
+        np.testing.assert_allclose(mine.numpy(), expected.numpy(), rtol=1e-12)
+    gradient, value = mf.grad_and_value(f(mg))(mg.tensor(x), mg.tensor(y))
+    assert value.item() == pytest.approx(float((np.sin(x) * y).sum()))
+    third = mf.grad(mf.grad(mf.grad(lambda t: t.sin())))(mg.tensor(0.5, dtype=mg.float64))  # d³/dt³ sin = −cos
+    assert third.item() == pytest.approx(-np.cos(0.5), rel=1e-12)
+    with pytest.raises(ValueError, match="single number"):
+        mf.grad(lambda t: t * 2)(mg.tensor([1.0, 2.0]))
