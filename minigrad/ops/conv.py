@@ -220,14 +220,20 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pa
     return squeeze(out, 0) if unbatched else out
 
 
-def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1, padding: int | str = 0,
-           dilation: int = 1, groups: int = 1) -> Tensor:
+def _single(value: int | tuple[int]) -> int:
+    """conv1d's sizes: an int, or torch's one-element tuple."""
+    return int(value[0]) if isinstance(value, (tuple, list)) and len(value) == 1 else int(value)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple[int] = 1,
+           padding: int | tuple[int] | str = 0, dilation: int | tuple[int] = 1, groups: int = 1) -> Tensor:
     """out[n, o, p] = bias[o] + Σ_{c, i} weight[o, c, i] · x_padded[n, c, p·s + i·d]: conv2d on a height of 1."""
     x, unbatched = _batched(input, "conv1d", spatial=1)
     if weight.ndim != 3:
         raise ValueError(f"conv1d: weight must be (out_channels, in_channels/groups, k), got {weight.shape}")
-    padding = padding if isinstance(padding, str) else (0, int(padding))
-    out = conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), bias, (1, int(stride)), padding, (1, int(dilation)), groups)
+    stride, dilation = _single(stride), _single(dilation)
+    padding = padding if isinstance(padding, str) else (0, _single(padding))
+    out = conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), bias, (1, stride), padding, (1, dilation), groups)
     out = squeeze(out, 2)
     return squeeze(out, 0) if unbatched else out
 
