@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 from conftest import torch
+from test_ops import ALL_OPS
+from test_ops import draw_inputs as draw_op_inputs
 
 import minigrad as mg
 from minigrad import func as mf
@@ -183,3 +185,30 @@ def test_grad_is_torch_funcs_and_composes_to_higher_derivatives():
     assert third.item() == pytest.approx(-np.cos(0.5), rel=1e-12)
     with pytest.raises(ValueError, match="single number"):
         mf.grad(lambda t: t * 2)(mg.tensor([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("op", ALL_OPS, ids=lambda op: op.name)
+def test_jvp_of_every_row_of_the_op_tables_agrees_with_central_differences(op):
+    """The double-VJP trick needs each backward to be linear in its incoming gradient and made of ops;
+    this checks that for the whole op set of tests/test_ops.py (its last, often 0-d or broadcast, shapes)."""
+    arrays = draw_op_inputs(op, op.shape_sets()[-1], seed=0)
+    floats = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+    inputs = [mg.tensor(a, dtype=mg.float64) if a.dtype.kind == "f" else mg.tensor(a) for a in arrays]
+
+    def first_output(*values):
+        full = list(inputs)
+        for i, value in zip(floats, values):
+            full[i] = value
+        output = op.minigrad(*full)
+        return output[0] if isinstance(output, (tuple, list)) else output
+
+    rng = np.random.default_rng(1)
+    primals = [inputs[i] for i in floats]
+    tangents = [mg.tensor(rng.standard_normal(p.shape), dtype=mg.float64) for p in primals]
+    output, pushed = mg.jvp(first_output, tuple(primals), tuple(tangents))
+    if output.dtype.kind != "f":
+        return  # indices (argsort and the like): nothing to differentiate
+    h = 1e-6
+    plus = first_output(*[mg.tensor(p.numpy() + h * t.numpy(), dtype=mg.float64) for p, t in zip(primals, tangents)])
+    minus = first_output(*[mg.tensor(p.numpy() - h * t.numpy(), dtype=mg.float64) for p, t in zip(primals, tangents)])
+    np.testing.assert_allclose(pushed.numpy(), (plus.numpy() - minus.numpy()) / (2 * h), rtol=1e-4, atol=1e-6)
