@@ -70,7 +70,7 @@ def test_a_training_loop_over_a_data_loader_learns():
     y = (x @ np.array([1.0, -2.0, 0.5], dtype=np.float32))[:, None]
     model = mg.nn.Linear(3, 1)
     optimizer = mg.optim.SGD(model.parameters(), lr=0.1)
-    loader = DataLoader(TensorDataset(mg.tensor(x), mg.tensor(y)), batch_size=16, shuffle=True)
+    loader = DataLoader(TensorDataset(mg.tensor(x), mg.tensor(y)), batch_size=16, shuffle=True, num_workers=2)
     for _ in range(30):
         for inputs, targets in loader:
             loss = mg.nn.functional.mse_loss(model(inputs), targets)

@@ -113,11 +113,15 @@ class DataLoader:
 
     ``drop_last`` leaves out a last batch that is not full; ``collate_fn`` turns a list of examples
     into a batch (:func:`default_collate`: stacked tensors). ``batch_size=None`` gives examples one by
-    one, uncollated.
+    one, uncollated. Everything runs in this one process: ``num_workers`` and ``pin_memory`` are
+    accepted, as a torch script passes them, and change nothing.
     """
 
     def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool = False, drop_last: bool = False,
-                 collate_fn: Callable[[list[Any]], Any] | None = None, generator: Any = None) -> None:
+                 collate_fn: Callable[[list[Any]], Any] | None = None, generator: Any = None, num_workers: int = 0,
+                 pin_memory: bool = False) -> None:
+        if num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be >= 0, got {num_workers}")
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be >= 1 (or None), got {batch_size}")
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, batch_size, shuffle, drop_last
