@@ -188,19 +188,26 @@ def test_grad_is_torch_funcs_and_composes_to_higher_derivatives():
 
 
 @pytest.mark.parametrize("op", ALL_OPS, ids=lambda op: op.name)
-def test_jvp_of_every_row_of_the_op_tables_agrees_with_central_differences(op):
+def test_jvp_of_every_row_of_the_op_tables_agrees_with_central_differences_and_torch_func(op):
     """The double-VJP trick needs each backward to be linear in its incoming gradient and made of ops;
-    this checks that for the whole op set of tests/test_ops.py (its last, often 0-d or broadcast, shapes)."""
+    this checks that for the whole op set of tests/test_ops.py (its last, often 0-d or broadcast, shapes),
+    against central differences, and against torch.func.jvp wherever torch has forward AD for the op
+    (all rows but scaled_dot_product_attention's CPU kernel, when this was written)."""
     arrays = draw_op_inputs(op, op.shape_sets()[-1], seed=0)
     floats = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
     inputs = [mg.tensor(a, dtype=mg.float64) if a.dtype.kind == "f" else mg.tensor(a) for a in arrays]
 
-    def first_output(*values):
-        full = list(inputs)
-        for i, value in zip(floats, values):
-            full[i] = value
-        output = op.minigrad(*full)
-        return output[0] if isinstance(output, (tuple, list)) else output
+    def first_output_of(fn, given):
+        def first_output(*values):
+            full = list(given)
+            for i, value in zip(floats, values):
+                full[i] = value
+            output = fn(*full)
+            return output[0] if isinstance(output, (tuple, list)) else output
+
+        return first_output
+
+    first_output = first_output_of(op.minigrad, inputs)
 
     rng = np.random.default_rng(1)
     primals = [inputs[i] for i in floats]
@@ -212,3 +219,10 @@ def test_jvp_of_every_row_of_the_op_tables_agrees_with_central_differences(op):
     plus = first_output(*[mg.tensor(p.numpy() + h * t.numpy(), dtype=mg.float64) for p, t in zip(primals, tangents)])
     minus = first_output(*[mg.tensor(p.numpy() - h * t.numpy(), dtype=mg.float64) for p, t in zip(primals, tangents)])
     np.testing.assert_allclose(pushed.numpy(), (plus.numpy() - minus.numpy()) / (2 * h), rtol=1e-4, atol=1e-6)
+    torch_inputs = [torch.tensor(a) for a in arrays]
+    try:
+        _, want = torch.func.jvp(first_output_of(op.torch, torch_inputs), tuple(torch_inputs[i] for i in floats),
+                                 tuple(torch.tensor(t.numpy()) for t in tangents))
+    except (NotImplementedError, RuntimeError):  # torch has no forward AD for this kernel
+        return
+    np.testing.assert_allclose(pushed.numpy(), want.detach().numpy(), rtol=1e-8, atol=1e-10)
