@@ -187,6 +187,19 @@ def test_grad_is_torch_funcs_and_composes_to_higher_derivatives():
         mf.grad(lambda t: t * 2)(mg.tensor([1.0, 2.0]))
 
 
+def first_output_of(fn: Callable, given: list, floats: list[int]) -> Callable:
+    """An op-table row as a function of its float inputs only (indices and masks held fixed), first output."""
+
+    def first_output(*values):
+        full = list(given)
+        for i, value in zip(floats, values):
+            full[i] = value
+        output = fn(*full)
+        return output[0] if isinstance(output, (tuple, list)) else output
+
+    return first_output
+
+
 @pytest.mark.parametrize("op", ALL_OPS, ids=lambda op: op.name)
 def test_jvp_of_every_row_of_the_op_tables_agrees_with_central_differences_and_torch_func(op):
     """The double-VJP trick needs each backward to be linear in its incoming gradient and made of ops;
@@ -197,17 +210,7 @@ def test_jvp_of_every_row_of_the_op_tables_agrees_with_central_differences_and_t
     floats = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
     inputs = [mg.tensor(a, dtype=mg.float64) if a.dtype.kind == "f" else mg.tensor(a) for a in arrays]
 
-    def first_output_of(fn, given):
-        def first_output(*values):
-            full = list(given)
-            for i, value in zip(floats, values):
-                full[i] = value
-            output = fn(*full)
-            return output[0] if isinstance(output, (tuple, list)) else output
-
-        return first_output
-
-    first_output = first_output_of(op.minigrad, inputs)
+    first_output = first_output_of(op.minigrad, inputs, floats)
 
     rng = np.random.default_rng(1)
     primals = [inputs[i] for i in floats]
@@ -221,8 +224,26 @@ def test_jvp_of_every_row_of_the_op_tables_agrees_with_central_differences_and_t
     np.testing.assert_allclose(pushed.numpy(), (plus.numpy() - minus.numpy()) / (2 * h), rtol=1e-4, atol=1e-6)
     torch_inputs = [torch.tensor(a) for a in arrays]
     try:
-        _, want = torch.func.jvp(first_output_of(op.torch, torch_inputs), tuple(torch_inputs[i] for i in floats),
+        _, want = torch.func.jvp(first_output_of(op.torch, torch_inputs, floats), tuple(torch_inputs[i] for i in floats),
                                  tuple(torch.tensor(t.numpy()) for t in tangents))
     except (NotImplementedError, RuntimeError):  # torch has no forward AD for this kernel
         return
     np.testing.assert_allclose(pushed.numpy(), want.detach().numpy(), rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("op", ALL_OPS, ids=lambda op: op.name)
+def test_jacrev_of_every_row_of_the_op_tables_agrees_with_torch_func(op):
+    arrays = draw_op_inputs(op, op.shape_sets()[-1], seed=0)
+    floats = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+
+    ours = [mg.tensor(a, dtype=mg.float64) if a.dtype.kind == "f" else mg.tensor(a) for a in arrays]
+    f = first_output_of(op.minigrad, ours, floats)
+    if f(*[ours[i] for i in floats]).dtype.kind != "f":
+        return  # indices: no Jacobian
+    argnums = tuple(range(len(floats)))
+    jacobians = mf.jacrev(f, argnums)(*[ours[i] for i in floats])
+    theirs = [torch.tensor(a) for a in arrays]
+    want = torch.func.jacrev(first_output_of(op.torch, theirs, floats), argnums)(*[theirs[i] for i in floats])
+    for mine, expected in zip(jacobians, want):
+        assert mine.shape == tuple(expected.shape)
+        np.testing.assert_allclose(mine.numpy(), expected.detach().numpy(), rtol=1e-8, atol=1e-10)
