@@ -225,7 +225,8 @@ def test_jvp_of_every_row_of_the_op_tables_agrees_with_central_differences_and_t
     torch_inputs = [torch.tensor(a) for a in arrays]
     try:
         _, want = torch.func.jvp(first_output_of(op.torch, torch_inputs, floats),
-                                 tuple(torch_inputs[i] for i in floats), tuple(torch.tensor(t.numpy()) for t in tangents))
+                                 tuple(torch_inputs[i] for i in floats),
+                                 tuple(torch.tensor(t.numpy()) for t in tangents))
     except (NotImplementedError, RuntimeError):  # torch has no forward AD for this kernel
         return
     np.testing.assert_allclose(pushed.numpy(), want.detach().numpy(), rtol=1e-8, atol=1e-10)
