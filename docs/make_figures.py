@@ -169,15 +169,16 @@ def numbers_heatmap_ko(checkpoint: Path) -> Path:
 
 def trained_heatmap_ko(checkpoint: Path, sentence: str, path: Path) -> Path:
     """A trained model's attention on ``sentence``, drawn with Korean axis labels."""
-    from models.data import tokenize  # noqa: PLC0415
+    from models.bpe import shown  # noqa: PLC0415
     from models.training import load_checkpoint, translate  # noqa: PLC0415
 
     loaded = load_checkpoint(checkpoint)
     result = translate(loaded.model, loaded.corpus(), [sentence], "cpu")[0]
-    output_tokens = [loaded.target_vocab.tokens[i] for i in result.ids]
+    output_tokens = [shown(loaded.target_vocab.tokens[i]) for i in result.ids]  # BPE pieces: spaces as ▁
     if len(result.weights) > len(result.ids):  # the step that said <eos>
         output_tokens.append("<eos>")
-    return draw_attention(result.weights, tokenize(sentence, loaded.source_vocab.level) + ["<eos>"], output_tokens,
+    source_tokens = [shown(token) for token in loaded.source_vocab.tokenize(sentence)]
+    return draw_attention(result.weights, source_tokens + ["<eos>"], output_tokens,
                           path, title=f"{sentence} → {loaded.target_vocab.decode(result.ids)}",
                           axis_labels=KOREAN_AXIS_LABELS)
 

@@ -152,6 +152,11 @@ __all__ += [
     "swapaxes", "t", "tan", "tile", "topk", "transpose", "tril", "triu", "trunc", "unbind", "var",
 ]
 
+# data-parallel training on MPI (imports mpi4py only under mpiexec: docs/distributed.md)
+from minigrad import distributed  # noqa: E402
+
+__all__ += ["distributed"]
+
 # torch's names that issue 24 adds: dtype aliases, the fixed-rank products, the rest of the op set, torch.cuda's
 # question, inference_mode, and forward-mode differentiation (minigrad.func)
 from minigrad import cuda, func, utils  # noqa: E402

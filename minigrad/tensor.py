@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from minigrad import backend
@@ -178,7 +178,15 @@ class Tensor:
         return self
 
     def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The sub-tensors along the first axis, as torch (a 0-d tensor has none: TypeError, not ``[]``)."""
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
 
     def __repr__(self) -> str:
         values = repr(backend.to_host(self.data)).removeprefix("array(").removesuffix(")")

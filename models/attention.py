@@ -133,7 +133,8 @@ def causal_mask(length: int, device: str | None = None) -> Tensor:
 def check_mask(mask: Tensor) -> Tensor:
     """``mask``, once it is known that every query keeps at least one key; else a clear error.
 
-    (A query with every key masked would get weights 0/0 = NaN.) Reading the answer brings it to
+    (:func:`masked_softmax` would give such a query weights 0 and a context of 0, as torch does, but in
+    a translation model it means a sequence of length 0: a mistake to report.) Reading the answer brings it to
     the host, which on a GPU waits for all queued work, so this runs once where a batch's mask is
     made (``Seq2Seq.encode``, self-attention's forward), not in :func:`masked_softmax`, which a
     decoder runs at every step.
@@ -150,11 +151,13 @@ def check_mask(mask: Tensor) -> Tensor:
 def masked_softmax(scores: Tensor, mask: Tensor | None) -> Tensor:
     """Attention weights α_ij = softmax_j(e_ij) over the keys, with α_ij = 0 exactly where ``mask`` is False.
 
-    ``mask`` broadcasts against ``scores``; a masked score becomes -inf, and e^-inf = 0.
+    ``mask`` broadcasts against ``scores``; a masked score becomes -inf, and e^-inf = 0. A query that
+    may attend to no key at all gets weights 0 (and context 0), never NaN, as torch's
+    scaled_dot_product_attention (``minigrad.nn.functional.masked_softmax``).
     """
     if mask is None:
         return scores.softmax(axis=-1)
-    return scores.masked_fill(~mask, float("-inf")).softmax(axis=-1)
+    return nn.functional.masked_softmax(scores, mask, axis=-1)
 
 
 def _check_boolean(mask: Tensor) -> None:

@@ -7,6 +7,10 @@ shape, byte range, SHA-256). This module checks the *meaning* of its metadata ag
   :data:`LIMITS`, decoder and score names that exist, and the model config agreeing with the
   options;
 * the vocabularies: lists of distinct strings that start with the special tokens, a known level;
+  at level ``bpe``, merges within :data:`MAX_MERGES`, each a pair of pieces of at most
+  :data:`MAX_TOKEN_CHARS` characters that exist before it (the alphabet's single characters, which
+  are code points UTF-8 can write, or earlier merges), and tokens that are exactly the alphabet,
+  the byte pieces and the merges' pieces, so that the segmenter rebuilt from them is the one trained;
 * the sizes agreeing with the tensors in the file (the embedding tables hold one row per token
   of each vocabulary and ``embed_size`` columns, the LSTM ``4·hidden_size`` rows, as many layers
   and directions as the config says), so that building the model allocates what the file already
@@ -31,14 +35,15 @@ from typing import Any
 
 from minigrad import CheckpointError, safefile, serialization
 from models.attention import SCORES
-from models.data import MAX_TASK_SIZE, MAX_TOKEN_CHARS, SPECIALS
+from models.bpe import BPE, BYTES
+from models.data import LEVELS, MAX_TASK_SIZE, MAX_TOKEN_CHARS, SPECIALS
 from models.decoder import DECODERS
 
 LIMITS = {"embed_size": 4096, "hidden_size": 4096, "num_layers": 16, "max_len": 10_000, "batch_size": 1_000_000,
           "epochs": 1_000_000, "size": MAX_TASK_SIZE, "seed": 2**63 - 1, "heads": 64, "ff_size": 16384}
 MAX_DATA_BYTES = 4 * 2**30  # a training file larger than this is not hashed (nor, then, re-read by evaluate)
 MAX_VOCAB = 2_000_000
-LEVELS = ("char", "word")
+MAX_MERGES = 1_000_000
 RNG_KEYS = 624  # MT19937's state: 624 32-bit words
 FRACTIONS = ("dropout", "valid_fraction", "test_fraction", "label_smoothing")
 
@@ -117,7 +122,7 @@ def _check_value(name: str, value: Any, allowed: tuple[type, ...], where: str) -
     if name == "score" and value is not None and value not in SCORES:
         raise ProblemError(f"has {where} with score={str(value)[:40]!r}, which is not one of {', '.join(SCORES)}")
     if name in ("level", "source_level", "target_level") and value is not None and value not in LEVELS:
-        raise ProblemError(f"has {where} with level={str(value)[:40]!r}, which is not char or word")
+        raise ProblemError(f"has {where} with level={str(value)[:40]!r}, which is not {', '.join(LEVELS)}")
 
 
 def _check_options(options: Any, known: dict[str, Any], where: str) -> dict[str, Any]:
@@ -147,11 +152,13 @@ def _check_model(model: Any) -> dict[str, Any]:
 
 
 def _check_vocab(vocab: Any, what: str) -> int:
-    if not isinstance(vocab, dict) or set(vocab) != {"tokens", "level"}:
-        raise ProblemError(f"has a damaged {what} (not {{tokens, level}})")
+    bpe = isinstance(vocab, dict) and vocab.get("level") == "bpe"
+    keys = {"tokens", "level", "merges"} if bpe else {"tokens", "level"}
+    if not isinstance(vocab, dict) or set(vocab) != keys:
+        raise ProblemError(f"has a damaged {what} (not {{{', '.join(sorted(keys, reverse=True))}}})")
     tokens, level = vocab["tokens"], vocab["level"]
     if level not in LEVELS:
-        raise ProblemError(f"has a {what} of level {str(level)[:40]!r}, not char or word")
+        raise ProblemError(f"has a {what} of level {str(level)[:40]!r}, not {', '.join(LEVELS)}")
     if not isinstance(tokens, list) or not all(isinstance(t, str) and 0 < len(t) <= MAX_TOKEN_CHARS for t in tokens):
         raise ProblemError(f"has a {what} that is not a list of non-empty strings (at most {MAX_TOKEN_CHARS} "
                       "characters each)")
@@ -163,6 +170,8 @@ def _check_vocab(vocab: Any, what: str) -> int:
         raise ProblemError(f"has a {what} that does not start with {', '.join(SPECIALS)}")
     if len(set(tokens)) != len(tokens):
         raise ProblemError(f"has a {what} that lists a token twice")
+    if level == "bpe":
+        _check_merges(vocab["merges"], tokens, what)
     return len(tokens)
 
 
@@ -172,6 +181,34 @@ def _utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _check_merges(merges: Any, tokens: list[str], what: str) -> None:
+    """A BPE vocabulary's merges: bounded, each made of pieces that exist before it, and agreeing with its tokens."""
+    if not isinstance(merges, list) or len(merges) > MAX_MERGES:
+        raise ProblemError(f"has a {what} whose merges are not a list of at most {MAX_MERGES:,}")
+    if BYTES[0] not in tokens:
+        raise ProblemError(f"has a BPE {what} without its byte pieces")
+    alphabet = tokens[4:tokens.index(BYTES[0])]
+    for character in alphabet:
+        if len(character) != 1 or 0xD800 <= ord(character) <= 0xDFFF:
+            raise ProblemError(f"has a BPE {what} whose alphabet holds {character[:40]!r}, not one character UTF-8 "
+                               "can write")
+    pieces = set(alphabet)
+    for number, merge in enumerate(merges, start=1):
+        if not (isinstance(merge, list) and len(merge) == 2 and all(isinstance(p, str) and p for p in merge)):
+            raise ProblemError(f"has a {what} whose merge {number} is not a pair of non-empty strings")
+        left, right = merge
+        if len(left) + len(right) > MAX_TOKEN_CHARS:
+            raise ProblemError(f"has a {what} whose merge {number} makes a piece longer than {MAX_TOKEN_CHARS} "
+                               "characters")
+        if left not in pieces or right not in pieces:
+            missing = left if left not in pieces else right
+            raise ProblemError(f"has a {what} whose merge {number} joins {missing[:40]!r}, a piece that neither the "
+                               "alphabet nor an earlier merge makes")
+        pieces.add(left + right)
+    if tokens[4:] != BPE(alphabet, [tuple(merge) for merge in merges]).pieces:
+        raise ProblemError(f"has a BPE {what} whose tokens are not its alphabet, byte pieces and merges' pieces")
 
 
 # --- sizes against the tensors ---------------------------------------------------------------------

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -20,7 +21,17 @@ from typing import Any
 import minigrad as mg
 from minigrad import CheckpointError, DeviceError, legacy, set_num_threads
 from models.attention import SCORES
-from models.data import BOS_ID, MAX_LINE_BYTES, TASKS, DataError, read_tsv, stream_lines, tokenize
+from models.bpe import shown
+from models.data import (
+    BOS_ID,
+    LEVELS,
+    MAX_LINE_BYTES,
+    SENTENCE_TASKS,
+    TASKS,
+    DataError,
+    read_tsv,
+    stream_lines,
+)
 from models.decoder import DECODERS, JOINS
 from models.options import (
     HelpFormatter,
@@ -34,7 +45,7 @@ from models.options import (
     positive_float,
     positive_int,
 )
-from models.report import choose_threads, data_report, evaluation_warnings
+from models.report import choose_merges, choose_threads, data_report, evaluation_warnings, is_sentences, sentence_reason
 from models.runfolder import BEST, LAST
 from models.seq2seq import LSTM_PATHS, MODELS
 from models.training import (
@@ -42,13 +53,12 @@ from models.training import (
     Trainer,
     check_training_data,
     evaluate,
+    held_out_line,
     load_checkpoint,
     load_corpus,
     run_defaults,
     translate,
 )
-
-LEVELS = ("char", "word")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,9 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--task", choices=sorted(TASKS), help="a built-in task (default: dates)")
     source.add_argument("--data", help="your own pairs: a UTF-8 TSV file, source<TAB>target per line "
                         "(default: none, a --task)")
-    train.add_argument("--level", choices=LEVELS, help="tokens of both sides (default: chosen per side from the data)")
+    train.add_argument("--level", choices=LEVELS, help="tokens of both sides: characters, whitespace-separated words, "
+                       "or BPE pieces (default: chosen per side from the data)")
     train.add_argument("--source-level", choices=LEVELS, help="tokens of the source (default: --level, or chosen)")
     train.add_argument("--target-level", choices=LEVELS, help="tokens of the target (default: --level, or chosen)")
+    train.add_argument("--bpe-merges", type=positive_int, help="merges each BPE side learns from the training "
+                       "split (default: 1,000 up to 5,000 training pairs, 2,000 up to 20,000, 4,000 up to 100,000, "
+                       "else 8,000)")
     train.add_argument("--skip-bad-lines", action="store_true",
                        help="skip (and count) TSV lines that cannot be used instead of stopping at the first")
     train.add_argument("--max-len", type=positive_int, default=TrainConfig.max_len,
@@ -80,11 +94,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="a bidirectional encoder, or not (default: off; on for numbers and phrases)")
     train.add_argument("--reverse-source", action="store_true", help="feed the source backwards")
     train.add_argument("--epochs", type=positive_int,
-                       help="epochs to train (default: 3 for the LSTM, 10 on phrases; 5 for the Transformer)")
+                       help="epochs to train (default: 3 for the LSTM, 10 on phrases; 5 for the Transformer; on real "
+                       "sentences up to 40, with --patience 8 and --max-minutes 10)")
     train.add_argument("--batch-size", type=positive_int, help="pairs per batch (default: 128; 64 for numbers, "
                        "32 for phrases)")
-    train.add_argument("--model", choices=MODELS, default="lstm",
-                       help="an LSTM encoder with an attention decoder, or the Transformer")
+    train.add_argument("--model", choices=MODELS,
+                       help="an LSTM encoder with an attention decoder, or the Transformer (default: lstm; the "
+                       "Transformer on real sentences)")
     train.add_argument("--hidden", type=positive_int, dest="hidden_size",
                        help="LSTM size, or the Transformer's width (default: 256 for the LSTM, 128 on numbers, 64 on "
                        "phrases; 64 for the Transformer)")
@@ -99,12 +115,15 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=positive_float, help="Adam's learning rate (default: 0.001 for the LSTM, 0.003 "
                        "on numbers and phrases and for the Transformer)")
     train.add_argument("--clip", type=clip_norm, default=5.0, help="gradient-norm clipping bound, or 'off'")
-    train.add_argument("--label-smoothing", type=fraction, default=0.0, help="label smoothing ε, in [0, 1)")
+    train.add_argument("--label-smoothing", type=fraction, help="label smoothing ε, in [0, 1) (default: 0; 0.1 on "
+                       "real sentences)")
     train.add_argument("--warmup", type=non_negative_int,
                        help="batches over which the learning rate rises linearly to --lr (default: 0, none, for "
                        "the LSTM; 300 for the Transformer)")
     train.add_argument("--patience", type=positive_int, help="stop after this many epochs without a better "
-                       "held-out exact match (default: train every epoch)")
+                       "held-out score: chrF on sentences, exact match on patterns (default: train every epoch)")
+    train.add_argument("--max-minutes", type=positive_float, help="start no epoch that would end past this many "
+                       "minutes of training (default: no limit)")
     train.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, or strict (the CPU stand-in for CuPy)")
     train.add_argument("--seed", type=int, default=0, help="the split, initial weights, batch order, dropout")
     train.add_argument("--out", help="run folder (default: runs/<file name> or runs/<task>)")
@@ -155,6 +174,11 @@ def _shown(text: str, limit: int = 100) -> str:
     return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
+def _expected(example: dict) -> str:
+    """The reference(s) of an example: ``'a'``, or ``'a' or 'b'`` for a source with several."""
+    return " or ".join(_shown(reference) for reference in example.get("references", [example["target"]]))
+
+
 def _as_flags(options: dict) -> str:
     """``{"hidden_size": 128, "bidirectional": True}`` as the command line says it: ``--hidden 128 --bidirectional``."""
     renamed = {"hidden_size": "hidden", "embed_size": "embed", "num_layers": "layers", "ff_size": "ff"}
@@ -196,16 +220,22 @@ def check_combination(options: dict) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    world = mg.distributed.world()  # one of several processes under mpiexec (docs/distributed.md)
+    if not world.is_root:  # rank 0 alone reports, and writes (models/training.py)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of this process
     names = {f.name for f in fields(TrainConfig)}
     options = {k: v for k, v in vars(args).items() if k in names and v is not None}
     check_combination(options)
     task = None if args.data else (args.task or "dates")
-    applied, whose = run_defaults(options, task)  # the Transformer's, or a built-in task's, where not given
+    given = dict(options)
+    # the Transformer's, a built-in task's, or real sentences' defaults, where not given
+    applied, whose = run_defaults(options, task, sentences=task in SENTENCE_TASKS)
     if applied:
         print(f"options not given, {whose} defaults (docs/cli.md): {_as_flags(applied)}")
     options = {**applied, **options}
     options["clip"] = args.clip  # None: no clipping
     options["task"] = task
+    options["device"] = world.device(args.device)  # under mpiexec, "cuda" is this process's own GPU
     options["out"] = args.out or f"runs/{Path(args.data).stem if args.data else options['task']}"
     if args.data:
         options["data"] = str(Path(args.data).resolve())  # so that evaluate finds it from anywhere
@@ -216,9 +246,20 @@ def _train(args: argparse.Namespace) -> int:
     set_num_threads(threads)
     corpus = load_corpus(config)
     config.source_level, config.target_level = corpus.source_vocab.level, corpus.target_vocab.level
+    if args.data and corpus.sentences:  # known only now that the file is read
+        for_sentences, whose = run_defaults(given, None, sentences=True)
+        for name, value in for_sentences.items():
+            setattr(config, name, value)
+        reason = sentence_reason([t for _, t in corpus.train]) or "the target side is read as BPE pieces"
+        print(f"the target side reads as real sentences ({reason}); options not given, {whose} defaults "
+              f"(docs/cli.md): {_as_flags(for_sentences)}")
+    if "bpe" in (config.source_level, config.target_level) and config.bpe_merges is None:
+        config.bpe_merges = choose_merges([s for s, _ in corpus.train], [t for _, t in corpus.train])
     print(data_report(corpus, config.task or args.data, config.max_len).text())
     print(f"threads: {threads} ({why})")
-    trainer = Trainer(config, corpus, progress_bar=not args.no_progress)
+    if world.size > 1:
+        print(f"processes: {world.size} (mpiexec), each with its share of every batch of {config.batch_size} pairs")
+    trainer = Trainer(config, corpus, progress_bar=not args.no_progress and world.is_root)
     trainer.open_run(resume=args.resume, overwrite=args.overwrite)  # locks out/ for this training
     if args.resume:
         print(f"resuming {out / LAST} at epoch {trainer.epoch + 1}, batch {trainer.batch_index}")
@@ -227,15 +268,15 @@ def _train(args: argparse.Namespace) -> int:
         trainer.fit()
     except KeyboardInterrupt:
         return 130
+    if not world.is_root:
+        return 0
     trainer.model.load_state_dict(load_checkpoint(out / BEST, config.device).state["model"])
     test = evaluate(trainer.model, corpus, corpus.test or corpus.valid, config)
-    print(f"test ({BEST}): exact match {test.exact_match:.2%}, token accuracy {test.token_accuracy:.2%}"
-          + (f", BLEU {test.bleu:.1f}" if test.bleu is not None else "")
-          + (f", chrF {test.chrf:.1f}" if test.chrf is not None else ""))
+    print(f"test ({BEST}): {held_out_line(test.metrics('test'), corpus.sentences, 'test')}")
     for example in test.examples[:args.examples]:
         mark = "✓" if example["correct"] else "✗"
         print(f"  {mark} {_shown(example['source'])} → {_shown(example['output'])}" +
-              ("" if example["correct"] else f" (expected {_shown(example['target'])})"))
+              ("" if example["correct"] else f" (expected {_expected(example)})"))
     print(f"checkpoints, metrics.jsonl and metrics.png are in {config.out}/")
     return 0
 
@@ -244,8 +285,9 @@ def _warn_unknown(loaded: object, texts: list[str]) -> None:
     for text in texts:
         unknown = loaded.source_vocab.unknown(text)  # type: ignore[attr-defined]
         if unknown:
-            shown = ", ".join(repr(t) for t in dict.fromkeys(unknown))
-            print(f"warning: {shown} not in the source vocabulary of this model; read as <unk> in {text!r}",
+            listed = ", ".join(repr(t) for t in dict.fromkeys(unknown))
+            read_as = "its UTF-8 bytes" if loaded.source_vocab.level == "bpe" else "<unk>"  # type: ignore[attr-defined]
+            print(f"warning: {listed} not in the source vocabulary of this model; read as {read_as} in {text!r}",
                   file=sys.stderr)
 
 
@@ -321,16 +363,25 @@ def _evaluate(args: argparse.Namespace) -> int:
         corpus.source_vocab, corpus.target_vocab = loaded.source_vocab, loaded.target_vocab
         pairs = corpus.test
     result = evaluate(loaded.model, corpus, pairs, loaded.config, beam=args.beam, length_penalty=args.length_penalty)
-    print(f"{len(pairs)} pairs: exact match {result.exact_match:.2%}, token accuracy {result.token_accuracy:.2%}, "
-          f"loss {result.loss:.4f}" + (f", BLEU {result.bleu:.1f}" if result.bleu is not None else "")
-          + (f", chrF {result.chrf:.1f}" if result.chrf is not None else ""))
+    sentences = loaded.target_vocab.level == "bpe" or is_sentences([t for _, t in pairs])
+    several = f" ({result.sources:,} distinct sources, each scored against all its references)" \
+        if result.sources != len(pairs) else ""
+    print(f"{len(pairs)} pairs{several}: {held_out_line(result.metrics('test'), sentences, 'test')}, "
+          f"loss {result.loss:.4f}")
     for warning in evaluation_warnings(result, [s for s, _ in pairs], loaded.source_vocab):
         print(f"warning: {warning}", file=sys.stderr)
+    if sentences:  # a few translations beside their references: most are neither right nor wrong
+        shown_examples = result.examples[:args.worst]
+        if shown_examples:
+            print("translations beside their references:")
+        for example in shown_examples:
+            print(f"  {_shown(example['source'])} → {_shown(example['output'])} (reference: {_expected(example)})")
+        return 0
     wrong = [e for e in result.examples if not e["correct"]][:args.worst]
     if wrong:
         print("wrong outputs:")
     for example in wrong:
-        print(f"  {_shown(example['source'])} → {_shown(example['output'])} (expected {_shown(example['target'])})")
+        print(f"  {_shown(example['source'])} → {_shown(example['output'])} (expected {_expected(example)})")
     return 0
 
 
@@ -345,11 +396,10 @@ def _attention(args: argparse.Namespace) -> int:
     _warn_unknown(loaded, [args.text])
     result = translate(loaded.model, loaded.corpus(), [args.text], args.device, args.beam, loaded.config.max_len,
                        length_penalty=args.length_penalty)[0]
-    level = loaded.source_vocab.level
-    source_tokens = tokenize(args.text, level) + ["<eos>"]
+    source_tokens = [shown(token) for token in loaded.source_vocab.tokenize(args.text)] + ["<eos>"]
     if loaded.config.reverse_source:
         source_tokens = source_tokens[-2::-1] + ["<eos>"]
-    output_tokens = [loaded.target_vocab.tokens[i] for i in result.ids]
+    output_tokens = [shown(loaded.target_vocab.tokens[i]) for i in result.ids]  # BPE pieces: spaces as ▁
     if len(result.weights) > len(result.ids):  # the step that said <eos> (absent if max_len cut it off)
         output_tokens.append("<eos>")
     output = loaded.target_vocab.decode(result.ids)
@@ -398,8 +448,9 @@ def main(argv: list[str] | None = None) -> int:
                "convert": _convert}
     try:
         return command[args.command](args)
-    except (DataError, CheckpointError, DeviceError, OSError) as exc:
+    except (DataError, CheckpointError, DeviceError, OSError, mg.distributed.DistributedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        mg.distributed.abort(2)  # under mpiexec: the other processes stop too, rather than wait for this one
         return 2
     except KeyboardInterrupt:
         if threading.current_thread() is threading.main_thread():  # the work is saved: more Ctrl-C only exits

@@ -9,6 +9,9 @@ same train / valid / test split on every machine:
   come before the tens ("twenty one" → "ein und zwanzig"), so attention must reorder.
 * ``phrases``: a small English → French grammar with gender agreement and adjectives after the
   noun; it contains the notes' example "I am a student" → "je suis étudiant".
+* ``eng-kor`` and ``kor-eng``: 3,798 real English ↔ Korean sentence pairs from Tatoeba (CC-BY 2.0
+  France; models/corpora/README.md and each line's third column give the attribution), read from
+  the file shipped in models/corpora/, not generated.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+
+from models.bpe import BPE, chunks
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIALS = (PAD, BOS, EOS, UNK)
@@ -39,48 +44,76 @@ MAX_TASK_SIZE = 1_000_000  # pairs a built-in task may generate (--size, and a c
 # --- tokens and vocabularies --------------------------------------------------------------------
 
 
-def tokenize(text: str, level: str) -> list[str]:
-    """``level="char"``: one token per character; ``"word"``: whitespace-separated words."""
+LEVELS = ("char", "word", "bpe")
+DEFAULT_MERGES = 2000  # BPE merges where neither --bpe-merges nor the data report chose a number
+
+
+def tokenize(text: str, level: str, bpe: BPE | None = None) -> list[str]:
+    """``level="char"``: one token per character; ``"word"``: whitespace-separated words (punctuation and
+    case stay glued to the word: ``this?`` is one token); ``"bpe"``: the pieces of ``bpe``'s merges
+    (models/bpe.py), whose spaces stay in the pieces."""
     if level == "char":
         return list(text)
     if level == "word":
         return text.split()
-    raise ValueError(f"unknown tokenisation {level!r}: use 'char' or 'word'")
+    if level == "bpe":
+        if bpe is None:
+            raise ValueError("BPE tokens need the merges learned from the training text: use Vocab.tokenize")
+        return bpe.encode(text)
+    raise ValueError(f"unknown tokenisation {level!r}: use {', '.join(map(repr, LEVELS))}")
 
 
 def detokenize(tokens: Sequence[str], level: str) -> str:
+    if level == "bpe":
+        return BPE.decode(tokens)
     return "".join(tokens) if level == "char" else " ".join(tokens)
 
 
 @dataclass
 class Vocab:
-    """Tokens ↔ ids, with ``<pad> <bos> <eos> <unk>`` first (ids 0-3)."""
+    """Tokens ↔ ids, with ``<pad> <bos> <eos> <unk>`` first (ids 0-3); at level ``bpe``, also the merges."""
 
     tokens: list[str]
     level: str = "char"
+    bpe: BPE | None = None
     index: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if tuple(self.tokens[:4]) != SPECIALS:
             raise DataError(f"a vocabulary must start with {SPECIALS}, got {self.tokens[:4]}")
+        if (self.level == "bpe") != (self.bpe is not None):
+            raise DataError("a vocabulary has merges if and only if its level is bpe")
+        if self.bpe is not None and self.tokens[4:] != self.bpe.pieces:
+            raise DataError("a BPE vocabulary's tokens must be its alphabet, the byte pieces and its merges' pieces")
         self.index = {token: i for i, token in enumerate(self.tokens)}
 
     @classmethod
-    def build(cls, texts: Iterable[str], level: str = "char") -> Vocab:
-        """The vocabulary of every token in ``texts``, sorted so that it is reproducible."""
+    def build(cls, texts: Iterable[str], level: str = "char", merges: int | None = None) -> Vocab:
+        """The vocabulary of every token in ``texts``, sorted so that it is reproducible; at level ``bpe``,
+        the pieces of up to ``merges`` merges learned from ``texts``."""
+        if level == "bpe":
+            bpe = BPE.learn(texts, DEFAULT_MERGES if merges is None else merges)
+            return cls([*SPECIALS, *bpe.pieces], level, bpe)
         seen = sorted({token for text in texts for token in tokenize(text, level)} - set(SPECIALS))
         return cls([*SPECIALS, *seen], level)
 
     def __len__(self) -> int:
         return len(self.tokens)
 
+    def tokenize(self, text: str) -> list[str]:
+        """The tokens of ``text`` at this vocabulary's level."""
+        return tokenize(text, self.level, self.bpe)
+
     def unknown(self, text: str) -> list[str]:
-        """The tokens of ``text`` that are not in this vocabulary."""
-        return [token for token in tokenize(text, self.level) if token not in self.index or token in SPECIALS]
+        """The tokens of ``text`` that are not in this vocabulary (at level ``bpe``: the characters never
+        seen in training, which are read as their bytes)."""
+        if self.bpe is not None:
+            return [character for character in text if character not in self.bpe.known]
+        return [token for token in self.tokenize(text) if token not in self.index or token in SPECIALS]
 
     def encode(self, text: str, add_eos: bool = True) -> list[int]:
         """Token ids of ``text``; tokens not in the vocabulary (and reserved ones, ``<eos>`` ...) become ``<unk>``."""
-        ids = [UNK_ID if token in SPECIALS else self.index.get(token, UNK_ID) for token in tokenize(text, self.level)]
+        ids = [UNK_ID if token in SPECIALS else self.index.get(token, UNK_ID) for token in self.tokenize(text)]
         return ids + [EOS_ID] if add_eos else ids
 
     def decode(self, ids: Iterable[int]) -> str:
@@ -94,11 +127,18 @@ class Vocab:
         return detokenize(tokens, self.level)
 
     def to_dict(self) -> dict:
-        return {"tokens": self.tokens, "level": self.level}
+        saved: dict = {"tokens": self.tokens, "level": self.level}
+        if self.bpe is not None:
+            saved["merges"] = [list(pair) for pair in self.bpe.merges]
+        return saved
 
     @classmethod
     def from_dict(cls, data: dict) -> Vocab:
-        return cls(list(data["tokens"]), data["level"])
+        tokens = list(data["tokens"])
+        if data["level"] != "bpe":
+            return cls(tokens, data["level"])
+        alphabet = tokens[4:tokens.index("<0x00>")] if "<0x00>" in tokens else tokens[4:]
+        return cls(tokens, "bpe", BPE(alphabet, [tuple(pair) for pair in data["merges"]]))
 
 
 # --- the built-in tasks ----------------------------------------------------------------------------
@@ -241,9 +281,24 @@ def _feminine(french_phrase: str) -> bool:
     return any(french_phrase.endswith(n) or f" {n} " in f" {french_phrase} " for _, n, g in _NOUNS if g == "f")
 
 
+CORPORA = Path(__file__).resolve().parent / "corpora"  # real sentence pairs shipped with minigrad
+
+
+def corpus_pairs(file: str, reverse: bool = False) -> list[tuple[str, str]]:
+    """The (source, target) pairs of a file in models/corpora/: its first two columns (the third is the
+    attribution), swapped with ``reverse``."""
+    pairs = []
+    for line in (CORPORA / file).read_text(encoding="utf-8").splitlines():
+        columns = line.split("\t")
+        if len(columns) >= 2 and columns[0].strip() and columns[1].strip():
+            source, target = columns[0].strip(), columns[1].strip()
+            pairs.append((target, source) if reverse else (source, target))
+    return pairs
+
+
 @dataclass
 class Task:
-    """A built-in task: how to make its pairs and how to cut them into tokens."""
+    """A built-in task: how to make its pairs and how to cut them into tokens ("bpe bpe": per side)."""
 
     name: str
     level: str
@@ -255,7 +310,10 @@ TASKS = {
     "dates_en": Task("dates_en", "char", 50_000),
     "numbers": Task("numbers", "word", 10_000),
     "phrases": Task("phrases", "word", 3_000),
+    "eng-kor": Task("eng-kor", "bpe", 3_798),
+    "kor-eng": Task("kor-eng", "bpe", 3_798),
 }
+SENTENCE_TASKS = ("eng-kor", "kor-eng")  # real sentences: scored by chrF and BLEU
 
 
 def task_pairs(name: str, seed: int = 0, size: int | None = None) -> list[tuple[str, str]]:
@@ -271,6 +329,11 @@ def task_pairs(name: str, seed: int = 0, size: int | None = None) -> list[tuple[
         return date_pairs(size, seed, ENGLISH_LOCALES)
     if name == "numbers":
         return number_pairs(size, seed)
+    if name in ("eng-kor", "kor-eng"):
+        pairs = corpus_pairs("tatoeba-eng-kor.tsv", reverse=name == "kor-eng")
+        if size < len(pairs):  # a seeded sample: the file is sorted by length
+            pairs = random.Random(seed).sample(pairs, size)
+        return pairs
     return phrase_pairs(size, seed)
 
 
@@ -399,15 +462,17 @@ def read_tsv(path: str | Path, skip_bad_lines: bool = False) -> tuple[list[tuple
 
 def check_pairs(data: TsvData, source_level: str, target_level: str, max_len: int,
                 skip_bad_lines: bool = False) -> TsvData:
-    """The pairs that fit: at most ``max_len`` tokens a side, and no reserved token (``<eos>``, ...)
-    as a word, since it would end or pad the sentence there. Others are refused with the file
+    """The pairs that fit: at most ``max_len`` tokens a side (chunks at level ``bpe``), and no reserved
+    token (``<eos>``, ...) as a word, since it would end or pad the sentence there. Others are refused with the file
     and line, or skipped and counted with ``skip_bad_lines``."""
     kept = TsvData(data.path, [], [], dict(data.skipped))
     hint = "or pass --skip-bad-lines"
     for (source, target), number in zip(data.pairs, data.lines):
         problem = reason = None
         for side, text, level in (("source", source, source_level), ("target", target, target_level)):
-            tokens = tokenize(text, level)
+            # BPE's merges are learned after the split, so a BPE side is measured in chunks (models/bpe.py),
+            # which it has at least as many pieces as
+            tokens = chunks(text) if level == "bpe" else tokenize(text, level)
             long_token = next((t for t in tokens if len(t) > MAX_TOKEN_CHARS), None)
             if long_token is not None:  # a checkpoint could not hold it: refused here, not when the run is saved
                 reason = f"with a token longer than {MAX_TOKEN_CHARS:,} characters"

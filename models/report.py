@@ -9,6 +9,12 @@ occur once says how much of the vocabulary is seen too rarely to learn. A side i
 when its sentences hold more than one word on average, at most half of its word types occur once,
 and each type is seen at least five times on average; otherwise as characters, which every model
 can learn from (ISO dates, numbers written in digits, single words).
+
+Real sentences are neither: a thousand word types or more (most of them words, not numbers), in
+sentences of three words or more (or, in a script written without spaces such as Japanese, in
+lines of eight characters or more), have a long tail of words seen once, which word tokens cannot
+learn and character tokens make slow to learn. Such a side is read as BPE pieces (models/bpe.py):
+frequent words whole, rare ones in pieces that other words share.
 """
 
 from __future__ import annotations
@@ -24,28 +30,69 @@ WORDS_PER_TEXT = 1.5  # fewer words per sentence on average: the words are the s
 MAX_SINGLETON_TYPES = 0.5  # a larger share of word types seen once: most words cannot be learned
 MIN_TOKENS_PER_TYPE = 5.0  # each word type seen fewer times than this on average: too few examples
 UNSEEN_WARNING = 0.05  # warn when more of the validation tokens than this are unknown
-PAIRS_PER_VOCABULARY_ENTRY = 20  # the rough rule behind the "too few pairs" warning
+PAIRS_PER_WORD = 0.5  # more word types than half the training pairs: too many words to learn one by one
+SENTENCE_TYPES = 1000  # at least this many word types, most of them not numbers: a language, not a pattern
+SENTENCE_WORDS = 3.0  # words per line on average for sentences (fewer: single words or short patterns)
+UNSPACED_CHARACTERS = 8.0  # a line without spaces this long, mostly in a non-Latin script: a sentence
 
 
 @dataclass
 class LevelChoice:
     """The token level of one side and the reason, in words."""
 
-    level: str  # "char" or "word"
+    level: str  # "char", "word" or "bpe"
     reason: str
     given: bool = False  # set by an option rather than chosen from the data
 
     def line(self, side: str) -> str:
-        name = "characters" if self.level == "char" else "words"
+        name = {"char": "characters", "word": "words", "bpe": "BPE pieces"}[self.level]
         return f"{side}: {name} ({self.reason})"
 
 
+def sentence_reason(texts: Sequence[str]) -> str | None:
+    """Why ``texts`` read as real sentences (see the module), or None when they do not."""
+    counts = Counter(word for text in texts for word in text.split())
+    tokens, types = sum(counts.values()), len(counts)
+    numbers = sum(1 for word in counts if any(character.isdigit() for character in word))
+    if types < SENTENCE_TYPES or numbers > types / 2:
+        return None
+    singletons = sum(1 for count in counts.values() if count == 1)
+    per_text = tokens / max(len(texts), 1)
+    if per_text >= SENTENCE_WORDS:
+        return (f"real sentences: {types:,} word types in lines of {per_text:.1f} words, {singletons:,} of the types "
+                "seen once; pieces learn the rare words from parts that other words share")
+    characters = [c for text in texts for c in text if not c.isspace()]
+    latin = sum(1 for c in characters if c.isascii())
+    if per_text < 1.5 and len(characters) / max(len(texts), 1) >= UNSPACED_CHARACTERS and latin < len(characters) / 2:
+        return (f"sentences written without spaces ({len(characters) / max(len(texts), 1):.1f} characters a line): "
+                "pieces learn the words that spaces do not mark")
+    return None
+
+
+def is_sentences(texts: Sequence[str]) -> bool:
+    """Whether ``texts`` read as real sentences (scored by chrF and BLEU) rather than patterns."""
+    return sentence_reason(texts) is not None
+
+
+def choose_merges(source_texts: Sequence[str], target_texts: Sequence[str]) -> int:
+    """How many BPE merges each side learns where ``--bpe-merges`` is not given: fewer for less data,
+    since a piece needs examples to be learned (a merge also needs its pair seen twice, so a small
+    side stops earlier on its own). Up to 5,000 training pairs: 1,000; up to 20,000: 2,000; up to
+    100,000: 4,000; more: 8,000."""
+    pairs = max(len(source_texts), len(target_texts))
+    return 1000 if pairs <= 5000 else 2000 if pairs <= 20_000 else 4000 if pairs <= 100_000 else 8000
+
+
 def choose_level(texts: Sequence[str]) -> LevelChoice:
-    """Word tokens if the words of ``texts`` repeat enough to be learned, else characters (see the module)."""
+    """BPE pieces for real sentences, word tokens if the words of ``texts`` repeat enough to be learned,
+    else characters (see the module)."""
     counts = Counter(word for text in texts for word in text.split())
     tokens, types = sum(counts.values()), len(counts)
     if not types:
         return LevelChoice("char", "no words at all")
+    reason = sentence_reason(texts)
+    if reason is not None:
+        return LevelChoice("bpe", reason)
     singletons = sum(1 for count in counts.values() if count == 1)
     per_text = tokens / max(len(texts), 1)
     if per_text < WORDS_PER_TEXT:
@@ -76,12 +123,14 @@ def length_summary(lengths: Sequence[int]) -> str:
     return f"{sum(ordered) / len(ordered):.1f} / {p95} / {ordered[-1]}"
 
 
-def unseen_share(texts: Sequence[str], known: set[str], level: str) -> float:
-    """The share of the tokens of ``texts`` (at ``level``) that are not in ``known``."""
-    from models.data import tokenize  # noqa: PLC0415 - report sits beside data, not below it
-
-    tokens = [token for text in texts for token in tokenize(text, level)]
-    return sum(token not in known for token in tokens) / max(len(tokens), 1)
+def unseen_share(texts: Sequence[str], vocab: Any) -> float:
+    """The share of the tokens of ``texts`` that ``vocab`` (a ``models.data.Vocab``) does not know: at level
+    ``bpe``, the share of the characters never seen in training (read as their bytes)."""
+    if vocab.level == "bpe":
+        total = sum(len(text) for text in texts)
+        return sum(len(vocab.unknown(text)) for text in texts) / max(total, 1)
+    tokens = [token for text in texts for token in vocab.tokenize(text)]
+    return sum(token not in vocab.index for token in tokens) / max(len(tokens), 1)
 
 
 @dataclass
@@ -97,8 +146,6 @@ class DataReport:
 
 def data_report(corpus: Any, name: str, max_len: int) -> DataReport:
     """The report that ``train`` prints before it trains, of a ``models.training.Corpus``."""
-    from models.data import tokenize  # noqa: PLC0415 - report sits beside data, not below it
-
     c = corpus
     read, skipped, levels = c.read, c.skipped_by_reason, c.levels
     report = DataReport()
@@ -111,14 +158,18 @@ def data_report(corpus: Any, name: str, max_len: int) -> DataReport:
             report.lines.append(levels[side].line(side))
     report.lines.append(f"split: {len(c.train):,} training, {len(c.valid):,} validation, {len(c.test):,} test pairs")
     source_level, target_level = c.source_vocab.level, c.target_vocab.level
-    source_lengths = [len(tokenize(s, source_level)) for s, _ in c.train]
-    target_lengths = [len(tokenize(t, target_level)) for _, t in c.train]
+    source_lengths = [len(c.source_vocab.tokenize(s)) for s, _ in c.train]
+    target_lengths = [len(c.target_vocab.tokenize(t)) for _, t in c.train]
     report.lines.append(f"lengths in tokens (mean / 95th percentile / max): source {length_summary(source_lengths)}, "
                         f"target {length_summary(target_lengths)}; --max-len {max_len}")
-    unseen_source = unseen_share([s for s, _ in c.valid], set(c.source_vocab.tokens), source_level)
-    unseen_target = unseen_share([t for _, t in c.valid], set(c.target_vocab.tokens), target_level)
-    report.lines.append(f"vocabularies: source {len(c.source_vocab):,}, target {len(c.target_vocab):,} tokens; "
-                        f"validation tokens unseen in training: source {unseen_source:.1%}, target {unseen_target:.1%}")
+    unseen_source = unseen_share([s for s, _ in c.valid], c.source_vocab)
+    unseen_target = unseen_share([t for _, t in c.valid], c.target_vocab)
+    merges = [f"{side} {len(vocab.bpe.merges):,}" for side, vocab in (("source", c.source_vocab),
+                                                                       ("target", c.target_vocab)) if vocab.bpe]
+    report.lines.append(f"vocabularies: source {len(c.source_vocab):,}, target {len(c.target_vocab):,} tokens"
+                        + (f" (BPE merges learned from the training split: {', '.join(merges)})" if merges else "")
+                        + f"; validation tokens unseen in training: source {unseen_source:.1%}, target "
+                        f"{unseen_target:.1%}")
     if target_level == "word":
         counts = Counter(word for _, t in c.train for word in t.split())
         once = sum(1 for count in counts.values() if count == 1)
@@ -129,15 +180,18 @@ def data_report(corpus: Any, name: str, max_len: int) -> DataReport:
                 "their characters")
     for side, share in (("source", unseen_source), ("target", unseen_target)):
         if share > UNSEEN_WARNING:
+            level = source_level if side == "source" else target_level
             report.warnings.append(f"{share:.1%} of the validation {side} tokens never occur in training; they "
-                                   "are read as <unk>" + ("" if (source_level if side == "source" else target_level)
-                                                          == "char" else f" (--{side}-level char avoids that)"))
-    needed = PAIRS_PER_VOCABULARY_ENTRY * (len(c.source_vocab) + len(c.target_vocab))
-    needed = max(1000, 100 * math.ceil(needed / 100))
-    if len(c.train) < needed:
-        report.warnings.append(f"only {len(c.train):,} training pairs: a task like this one (vocabularies of "
-                               f"{len(c.source_vocab):,} and {len(c.target_vocab):,} tokens) likely needs "
-                               f"{needed:,} or more")
+                                   "are read as " + ("their bytes" if level == "bpe" else "<unk>")
+                                   + ("" if level in ("char", "bpe") else f" (--{side}-level bpe avoids that)"))
+    for side, level, vocab in (("source", source_level, c.source_vocab), ("target", target_level, c.target_vocab)):
+        if level == "word" and len(vocab) > PAIRS_PER_WORD * len(c.train):
+            texts = [pair[0 if side == "source" else 1] for pair in c.train]
+            better = ("bpe learns them from pieces that other words share" if is_sentences(texts)
+                      else "char learns them from their characters")
+            report.warnings.append(
+                f"the {side} has {len(vocab):,} word types for {len(c.train):,} training pairs: most words are seen "
+                f"too rarely to learn; --{side}-level {better}")
     if skipped.get(f"longer than --max-len {max_len}"):
         report.warnings.append(f"{skipped[f'longer than --max-len {max_len}']:,} pairs longer than --max-len "
                                f"{max_len} tokens were skipped; a larger --max-len keeps them (and needs more memory)")
@@ -180,8 +234,6 @@ def choose_threads(cores: int | None = None, load: float | None = None) -> tuple
 def evaluation_warnings(result: Any, sources: Sequence[str], source_vocab: Any) -> list[str]:
     """What ``evaluate`` should say besides its figures: most outputs empty, most inputs unknown
     (``result`` is a ``models.training.Evaluation``, ``source_vocab`` a ``models.data.Vocab``)."""
-    from models.data import tokenize  # noqa: PLC0415
-
     warnings = []
     examples = result.examples
     empty = sum(1 for e in examples if not e["output"])
@@ -189,7 +241,7 @@ def evaluation_warnings(result: Any, sources: Sequence[str], source_vocab: Any) 
         warnings.append(f"{empty:,} of {len(examples):,} outputs are empty (the model says <eos> at once): it has "
                         "not learned this task; train longer, or see the token levels in train's data report")
     tokens = [token for text in sources for token in source_vocab.unknown(text)]
-    total = sum(len(tokenize(text, source_vocab.level)) for text in sources)
+    total = sum(len(text) if source_vocab.level == "bpe" else len(source_vocab.tokenize(text)) for text in sources)
     if total and len(tokens) > total / 2:
         warnings.append(f"{len(tokens) / total:.0%} of the source tokens are not in the model's vocabulary (read as "
                         "<unk>): is this data in the language, format and token level the model was trained on?")

@@ -75,3 +75,13 @@ def test_model_step_times_the_lstm_and_the_transformer_with_the_cli_defaults() -
         assert re.search(rf"^  {re.escape(name)}\s+[0-9,]+ parameters$", out, re.M), (name, out)
         assert re.search(rf"^{re.escape(name)}\s+[0-9.]+\s+[0-9.]+-[0-9.]+\s+[0-9.]+", out, re.M), (name, out)
     assert re.search(r"^lstm \(fused\)\s+[0-9.]+\s+[0-9.]+-[0-9.]+\s+1\.00\s+1\.00-1\.00", out, re.M), out
+
+
+@pytest.mark.slow
+def test_torch_translators_train_both_models_and_print_their_table() -> None:
+    pytest.importorskip("torch")
+    out = run_benchmark("torch_translators.py", "--task", "kor-eng", "--size", "200", "--minutes", "0.01",
+                        "--threads", "1")
+    assert "| model | epochs (best) | test BLEU | test chrF | exact match | seconds |" in out
+    assert re.search(r"^\| tutorial GRU \+ Bahdanau, words \| \d+ \(\d+\) \| [\d.]+ \| [\d.]+ \|", out, re.M), out
+    assert re.search(r"^\| Transformer 3\+3 × 256, BPE \| \d+ \(\d+\) \| [\d.]+ \| [\d.]+ \|", out, re.M), out

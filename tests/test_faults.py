@@ -370,3 +370,159 @@ def test_tensor_refuses_what_torch_refuses_instead_of_making_object_or_string_te
     with pytest.raises(error):
         mg.tensor(data)
     assert mg.tensor([2**63 - 1]).dtype == mg.int64
+
+
+# --- the engine against torch where issue 23 found them apart -------------------------------------------------
+
+PIECEWISE = {  # name: (what both libraries run, inputs); the gradient must match torch's, NaN nowhere torch is finite
+    "relu then sqrt below 0": (lambda lib, x: x.relu().sqrt(), [-1.0, 0.0, 4.0]),
+    "clamp then sqrt": (lambda lib, x: x.clamp(min=0.0).sqrt(), [-1.0, 0.0, 4.0]),
+    "hardtanh at its bounds": (lambda lib, x: functional(lib).hardtanh(x), [-1.0, 1.0, 0.5, -2.0]),
+    "relu6 at its bounds": (lambda lib, x: functional(lib).relu6(x), [0.0, 6.0, 3.0, 7.0]),
+    "elu at 0": (lambda lib, x: functional(lib).elu(x), [0.0, -1.0, 1.0]),
+    "elu of a huge x": (lambda lib, x: functional(lib).elu(x), [1e30, -1e30]),
+    "maximum then sqrt": (lambda lib, x: lib.maximum(x, lib.zeros_like(x) - 1).sqrt(), [-3.0, -1.0, 4.0]),
+    "maximum with a tie and a NaN": (lambda lib, x: lib.maximum(x, lib.ones_like(x)), [1.0, float("nan"), 2.0]),
+    "floor then log": (lambda lib, x: x.floor().log(), [0.5, 1.5, -0.5]),
+    "sign then reciprocal": (lambda lib, x: x.sign().reciprocal(), [0.0, 2.0]),
+    "round then sqrt": (lambda lib, x: x.round().sqrt(), [-2.0, 0.2, 3.0]),
+    "std of a constant row": (lambda lib, x: x.reshape(2, 2).std(-1), [2.0, 2.0, 1.0, 3.0]),
+    "norm(p=3) at the zero vector": (lambda lib, x: x.norm(p=3), [0.0, 0.0, 0.0]),
+    "norm(p=2) at the zero vector": (lambda lib, x: x.norm(), [0.0, 0.0]),
+    "gelu at 0 under a reciprocal": (lambda lib, x: functional(lib).gelu(x).reciprocal(), [0.0, 1.0]),
+}
+
+
+def functional(lib):  # noqa: ANN001, ANN201
+    torch = pytest.importorskip("torch")
+    return torch.nn.functional if lib is torch else mg.nn.functional
+
+
+@pytest.mark.parametrize("name", PIECEWISE)
+def test_piecewise_gradients_are_torchs_with_no_nan_where_torch_is_finite(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    expression, values = PIECEWISE[name]
+    ours, theirs = mg.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    with np.errstate(all="ignore"):
+        expression(mg, ours).sum().backward()
+    expression(torch, theirs).sum().backward()
+    expected = theirs.grad.numpy()
+    got = ours.grad.numpy()
+    assert not (np.isnan(got) & ~np.isnan(expected)).any(), (got, expected)
+    both = ~np.isnan(expected)
+    np.testing.assert_allclose(got[both], expected[both], rtol=1e-5)
+
+
+def test_the_second_derivative_of_x_to_the_0_at_0_is_0() -> None:
+    x = mg.tensor([0.0, -0.0, 2.0], requires_grad=True)
+    grad, = mg.grad((x ** mg.tensor(0.0)).sum() + (x**0).sum(), [x], create_graph=True)
+    assert np.all(grad.numpy() == 0)
+    if grad.requires_grad:
+        grad.sum().backward()
+        assert not np.isnan(x.grad.numpy()).any()
+
+
+def test_attention_with_a_fully_masked_query_row_gives_zeros_and_zero_gradients() -> None:
+    torch = pytest.importorskip("torch")
+    from models.attention import masked_softmax
+
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal(shape).astype(np.float32) for shape in ((1, 2, 4), (1, 3, 4), (1, 3, 4)))
+    mask = np.array([[True, True, False], [False, False, False]])
+    ours = [mg.tensor(a, requires_grad=True) for a in (q, k, v)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (q, k, v)]
+    out = mg.nn.functional.scaled_dot_product_attention(*ours, attn_mask=mg.tensor(mask))
+    expected = torch.nn.functional.scaled_dot_product_attention(*theirs, attn_mask=torch.tensor(mask))
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), atol=1e-6)
+    out.sum().backward()
+    expected.sum().backward()
+    for mine, other in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), other.grad.numpy(), atol=1e-5)
+    scores = mg.randn(2, 3, requires_grad=True)
+    weights = masked_softmax(scores, mg.tensor(mask))
+    (weights * mg.randn(2, 3)).sum().backward()
+    assert np.all(weights.numpy()[1] == 0) and np.all(scores.grad.numpy()[1] == 0)
+    assert not np.isnan(scores.grad.numpy()).any()
+
+
+INTEGER_CASES = {  # name: what both run on [0, 1] (int64) and [True, False]; torch's dtype and values, or its refusal
+    "sigmoid": lambda lib, x: x.sigmoid(), "erf": lambda lib, x: x.erf(), "exp": lambda lib, x: x.exp(),
+    "sqrt": lambda lib, x: x.sqrt(), "tanh": lambda lib, x: x.tanh(), "sin": lambda lib, x: x.sin(),
+    "cos": lambda lib, x: x.cos(), "log1p": lambda lib, x: x.log1p(), "atan": lambda lib, x: x.atan(),
+    "rsqrt": lambda lib, x: x.rsqrt(), "exp2": lambda lib, x: x.exp2(), "expm1": lambda lib, x: x.expm1(),
+    "clamp(min=0.5)": lambda lib, x: x.clamp(min=0.5), "clamp(min=1)": lambda lib, x: x.clamp(min=1),
+    "plus 1": lambda lib, x: x + 1, "times 2": lambda lib, x: x * 2, "floor-divided by 2": lambda lib, x: x // 2,
+    "silu": lambda lib, x: functional(lib).silu(x), "softplus": lambda lib, x: functional(lib).softplus(x),
+    "logsigmoid": lambda lib, x: functional(lib).logsigmoid(x), "gelu": lambda lib, x: functional(lib).gelu(x),
+    "elu": lambda lib, x: functional(lib).elu(x), "softmax": lambda lib, x: x.softmax(0),
+    "relu": lambda lib, x: x.relu(), "abs": lambda lib, x: x.abs(), "sign": lambda lib, x: x.sign(),
+    "floor": lambda lib, x: x.floor(), "hardtanh": lambda lib, x: functional(lib).hardtanh(x),
+}
+
+
+@pytest.mark.parametrize("values", [[0, 1], [True, False]], ids=["int64", "bool"])
+@pytest.mark.parametrize("name", INTEGER_CASES)
+def test_integer_and_bool_inputs_follow_torchs_promotion_or_its_refusal(name: str, values: list) -> None:
+    torch = pytest.importorskip("torch")
+    expression = INTEGER_CASES[name]
+    try:
+        expected = expression(torch, torch.tensor(values))
+    except (RuntimeError, TypeError):
+        with pytest.raises(TypeError):
+            expression(mg, mg.tensor(values))
+        return
+    got = expression(mg, mg.tensor(values))
+    assert str(got.dtype) == str(expected.dtype).removeprefix("torch."), (got.dtype, expected.dtype)
+    np.testing.assert_allclose(got.numpy().astype(float), expected.numpy().astype(float), rtol=1e-6)
+
+
+@pytest.mark.parametrize("call", [lambda x: x.prod(axis=(0, 1)), lambda x: x.cumsum(dim=(0, 1)),
+                                  lambda x: x.softmax(dim=(0, 1)), lambda x: x.argmax(axis=(0, 1)),
+                                  lambda x: x.sort(dim=(0, 1))], ids=["prod", "cumsum", "softmax", "argmax", "sort"])
+def test_ops_that_take_one_axis_refuse_a_tuple(call) -> None:  # noqa: ANN001
+    with pytest.raises(TypeError, match="takes one axis"):
+        call(mg.randn(2, 3))
+
+
+def test_pad_with_negative_widths_crops_as_torch() -> None:
+    torch = pytest.importorskip("torch")
+    for widths in [(-1, 1), (1, -2), (-1, -1, 1, 0), (0, 0, -1, 0)]:
+        x = mg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        out = mg.nn.functional.pad(x, widths)
+        expected = torch.nn.functional.pad(torch.arange(6.0).reshape(2, 3), widths)
+        np.testing.assert_array_equal(out.numpy(), expected.numpy())
+        out.sum().backward()
+        assert x.grad.shape == (2, 3)
+    with pytest.raises(ValueError, match="crops more"):
+        mg.nn.functional.pad(mg.zeros(2, 3), (-2, -2))
+
+
+def test_a_negative_gather_or_scatter_index_is_refused_and_a_0d_tensor_is_not_iterable() -> None:
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(IndexError):
+        x.gather(1, mg.tensor([[-1], [0]]))
+    with pytest.raises(IndexError):
+        mg.nn.functional.scatter_add(x, 1, mg.tensor([[-1], [0]]), mg.ones(2, 1))
+    with pytest.raises(TypeError, match="0-d"):
+        list(mg.tensor(1.0))
+    with pytest.raises(TypeError, match="0-d"):
+        len(mg.tensor(1.0))
+    assert [t.item() for t in mg.tensor([1.0, 2.0])] == [1.0, 2.0]
+
+
+def test_evaluate_keeps_no_more_than_one_batch_of_attention_matrices(run, monkeypatch) -> None:
+    import models.training as training
+
+    _, config, corpus = run
+    loaded = load_checkpoint(run[0] / "best.safetensors")
+    seen: list[int] = []
+    real = training.translate
+
+    def counting(model, corpus, sources, *args, **kwargs):  # noqa: ANN001, ANN202
+        seen.append(len(sources))
+        return real(model, corpus, sources, *args, **kwargs)
+
+    monkeypatch.setattr(training, "translate", counting)
+    pairs = [(f"{'abc'[i % 3]}{'abc'[i // 3 % 3]}{'abc'[i // 9 % 3]}{i % 7}", "a") for i in range(700)]
+    result = training.evaluate(loaded.model, loaded.corpus(), pairs, loaded.config)
+    assert sum(seen) == len({s for s, _ in pairs}) and max(seen) <= 256 and len(result.examples) == sum(seen)

@@ -31,6 +31,7 @@ RANKS = {
     "minigrad.gradcheck": 6,
     "minigrad.nn": 6,
     "minigrad.optim": 6,
+    "minigrad.distributed": 6,  # data parallelism on MPI: gradients and parameters, like optim
     "minigrad.io": 7,  # checkpoints: their format (serialization) and the old .npz (legacy), read to convert them
     "minigrad.viz": 7,  # it draws modules, so it sits above nn
     "minigrad": 8,  # the package's __init__: it gathers everything

@@ -98,7 +98,7 @@ def test_reserved_tokens_and_long_pairs_are_refused_with_file_and_line(tmp_path:
     assert kept.lines == [1] and kept.skipped == {"with a reserved token": 1, "longer than --max-len 10": 1}
 
 
-def test_the_report_warns_about_unique_targets_unseen_tokens_and_too_few_pairs(tmp_path: Path) -> None:
+def test_the_report_warns_about_unique_targets_unseen_tokens_and_too_many_words(tmp_path: Path) -> None:
     from models.report import data_report  # noqa: PLC0415
 
     path = tmp_path / "dates.tsv"
@@ -109,7 +109,10 @@ def test_the_report_warns_about_unique_targets_unseen_tokens_and_too_few_pairs(t
     assert "source: words (--level word)" in report and "target: words (--level word)" in report
     assert "target words occur once in training" in report and "--target-level char" in report
     assert re.search(r"warning: [\d.]+% of the validation target tokens never occur in training", report)
-    assert re.search(r"warning: only 360 training pairs: .* likely needs [\d,]+ or more", report)
+    # advice a learner can act on (a token level), not a number of pairs to find
+    assert re.search(r"warning: the target has [\d,]+ word types for 360 training pairs: .* --target-level char",
+                     report)
+    assert "likely needs" not in report
     chosen = load_corpus(TrainConfig(task=None, data=str(path)))
     assert (chosen.source_vocab.level, chosen.target_vocab.level) == ("char", "char")
 
@@ -162,3 +165,23 @@ def test_evaluate_warns_when_most_outputs_are_empty_or_most_inputs_unknown() -> 
     warnings = evaluation_warnings(fine, ["y z a", "q"], vocab)
     assert len(warnings) == 1 and warnings[0].startswith("75% of the source tokens are not in the model's vocabulary")
     assert evaluation_warnings(fine, ["a b", "c <eos>"], vocab) == []  # <eos> is 1 of 4 tokens: a quarter
+
+
+# --- real sentences in a user's file ----------------------------------------------------------------
+
+
+def test_real_sentences_get_bpe_and_the_sentence_defaults_each_said_with_its_reason(tmp_path: Path) -> None:
+    from models.data import corpus_pairs  # noqa: PLC0415
+
+    data = user_data.write_tsv(corpus_pairs("tatoeba-eng-kor.tsv")[::6], tmp_path / "eng-kor.tsv")  # 633 pairs
+    result = run("train", "--data", str(data), "--epochs", "1", "--hidden", "16", "--out", str(tmp_path / "run"),
+                 "--no-progress", "--threads", "1")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^source: BPE pieces \(real sentences: [\d,]+ word types in lines of", result.stdout, re.M)
+    assert re.search(r"^target: BPE pieces \(real sentences: ", result.stdout, re.M)
+    said = re.search(r"^the target side reads as real sentences \(.*\); options not given, real sentences' "
+                     r"defaults \(docs/cli.md\): (.*)$", result.stdout, re.M)
+    assert said, result.stdout
+    assert "--patience 8" in said.group(1) and "--max-minutes 10" in said.group(1)
+    assert "--hidden" not in said.group(1) and "--epochs" not in said.group(1)  # given: kept
+    assert re.search(r"^epoch 1: .* held-out BLEU [\d.]+, chrF [\d.]+, exact match", result.stdout, re.M)

@@ -10,6 +10,7 @@ all is the identity.
 from __future__ import annotations
 
 import builtins
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,9 +39,30 @@ def lift(value: Any, like: Tensor) -> Tensor:
         return Tensor(like.device.asarray(value))
     if isinstance(value, (int, float, bool)):
         floats_into_ints = isinstance(value, float) and not backend.is_floating(like.dtype)
-        dtype = backend.default_float if floats_into_ints else like.dtype
+        ints_into_bools = type(value) is int and like.dtype.kind == "b"  # True + 1 is 2, as in torch
+        dtype = backend.default_float if floats_into_ints else backend.int64 if ints_into_bools else like.dtype
         return Tensor(like.device.asarray(value, dtype=dtype))
     raise TypeError(f"cannot combine a tensor with {type(value).__name__} {value!r}")
+
+
+def floating(x: Tensor) -> Tensor:
+    """x itself if it holds floats, else x in the default float dtype: ``mg.tensor([0, 1]).sigmoid()`` is
+    ``[0.5, 0.731]`` in float32, as in torch (an integer result would truncate it to ``[0, 0]``)."""
+    return x if x.dtype.kind == "f" else x.to(dtype=backend.default_float)
+
+
+def floats_only(x: Tensor, op: str) -> Tensor:
+    """x, if it holds floats; an integer or boolean x is refused, as torch refuses it for this op."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: not defined for {x.dtype} tensors (torch refuses them too); convert with .float()")
+    return x
+
+
+def no_bools(x: Tensor, op: str) -> Tensor:
+    """x, unless it is boolean: torch refuses bools for this op."""
+    if x.dtype.kind == "b":
+        raise TypeError(f"{op}: not defined for bool tensors (torch refuses them too); convert with .int() or .float()")
+    return x
 
 
 def weak_scalar(value: Any, tensor: Tensor) -> bool:
@@ -125,7 +147,12 @@ def positive_axes(x: Tensor, axis: Axis, op: str) -> tuple[int, ...]:
 
 
 def one_axis(x: Tensor, axis: int, op: str) -> int:
-    """One axis, checked and made positive; a 0-d tensor has none."""
+    """One axis, checked and made positive; a 0-d tensor has none. A tuple is refused, as torch refuses it
+    (NumPy would reduce over all of its axes, and taking its first entry would be silently wrong)."""
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"{op}: takes one axis (an int), not {axis!r}") from None
     found = positive_axes(x, axis, op)
     if not found:
         raise ValueError(f"{op}: a 0-d tensor has no axis {axis} to work along")

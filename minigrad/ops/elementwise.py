@@ -12,7 +12,7 @@ from typing import Any
 from minigrad import backend
 from minigrad.autograd import Function
 from minigrad.grad_mode import no_grad
-from minigrad.ops.arguments import binary, lift
+from minigrad.ops.arguments import binary, floating, lift, no_bools
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -111,7 +111,7 @@ class Neg(Function):
 
 
 def neg(x: Tensor) -> Tensor:
-    return Neg.apply(x)
+    return Neg.apply(no_bools(x, "neg"))
 
 
 class Pow(Function):
@@ -129,9 +129,10 @@ class Pow(Function):
         grad_x = grad_p = None
         if ctx.needs_input_grad[0]:  # x⁰ is constant: 0, not 0 · x⁻¹ (NaN at x = 0), as in torch
             if isinstance(p, Tensor):
-                grad_x = (grad * p * x ** (p - 1)).masked_fill(p == 0, 0.0)
-            else:
-                grad_x = grad * p * x ** (p - 1) if p != 0 else grad * 0.0
+                flat = p == 0  # x⁰'s exponent p - 1 = -1 would be inf at x = 0, and so would its derivative
+                grad_x = where(flat, 0.0, grad * p * x ** where(flat, 1.0, p - 1))
+            else:  # (zeros, not grad · 0: an infinite grad would make NaN, and so would its own derivative)
+                grad_x = grad * p * x ** (p - 1) if p != 0 else zeros_like(grad)
         if ctx.needs_input_grad[1]:  # 0ʸ is 0 for y > 0 and 1 at y = 0: no slope, not 0 · ln 0
             flat = (x == 0) & (p >= 0)
             grad_p = (grad * z * x.masked_fill(flat, 1.0).log()).masked_fill(flat, 0.0)
@@ -161,7 +162,7 @@ class Exp(Function):
 
 
 def exp(x: Tensor) -> Tensor:
-    return Exp.apply(x)
+    return Exp.apply(floating(x))
 
 
 class Log(Function):
@@ -179,7 +180,7 @@ class Log(Function):
 
 
 def log(x: Tensor) -> Tensor:
-    return Log.apply(x)
+    return Log.apply(floating(x))
 
 
 class Sqrt(Function):
@@ -198,7 +199,7 @@ class Sqrt(Function):
 
 
 def sqrt(x: Tensor) -> Tensor:
-    return Sqrt.apply(x)
+    return Sqrt.apply(floating(x))
 
 
 class Tanh(Function):
@@ -217,7 +218,7 @@ class Tanh(Function):
 
 
 def tanh(x: Tensor) -> Tensor:
-    return Tanh.apply(x)
+    return Tanh.apply(floating(x))
 
 
 class Sigmoid(Function):
@@ -238,29 +239,44 @@ class Sigmoid(Function):
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(floating(x))
 
 
 class Relu(Function):
-    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
+    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0 (a NaN passes its gradient on, as in torch)."""
 
     @staticmethod
     def forward(ctx: Function, x: Any) -> Any:
-        ctx.save_for_backward(x > 0)
+        ctx.save_for_backward(ctx.xp.asarray(~(x <= 0)))  # NaN passes its gradient on, as torch's relu
         return ctx.xp.maximum(x, 0).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         positive, = ctx.saved_tensors  # a boolean tensor (NumPy's bool scalar for a 0-d x)
-        return grad * positive
+        return passed(grad, positive)
 
 
 def relu(x: Tensor) -> Tensor:
-    return Relu.apply(x)
+    return Relu.apply(no_bools(x, "relu"))
+
+
+def passed(grad: Tensor, keep: Any) -> Tensor:
+    """``grad`` where ``keep`` holds and exactly 0 elsewhere: the backward of every piecewise op.
+
+    Never ``grad * mask``: where grad is ±inf (``x.relu().sqrt()`` at x < 0) that gives 0 · inf = NaN,
+    where torch gives 0.
+    """
+    keep = keep if isinstance(keep, Tensor) else Tensor(keep)
+    return Where.apply(keep, grad, Tensor(grad.device.xp.zeros((), dtype=grad.dtype)))
+
+
+def zeros_like(grad: Tensor) -> Tensor:
+    """A gradient of exact zeros, of grad's shape and dtype, with no graph behind it."""
+    return Tensor(grad.device.xp.zeros(grad.shape, dtype=grad.dtype))
 
 
 class Abs(Function):
-    """y = |x|;  dy/dx = sign(x) (0 at x = 0)."""
+    """y = |x|;  dy/dx = sign(x) (0 at x = 0, and at NaN, as torch's sgn)."""
 
     @staticmethod
     def forward(ctx: Function, x: Any) -> Any:
@@ -270,29 +286,35 @@ class Abs(Function):
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Tensor:
         x, = ctx.saved_tensors
-        return grad * ctx.xp.sign(x.data)
+        sign = ctx.xp.sign(x.data)
+        return grad * ctx.xp.where(ctx.xp.isnan(sign), 0, sign).astype(sign.dtype, copy=False)  # sgn(NaN) = 0
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001
-    return Abs.apply(x)
+    return Abs.apply(no_bools(x, "abs"))
 
 
 class Maximum(Function):
-    """z = max(x, y) elementwise; the larger input gets the gradient, a tie splits it evenly."""
+    """z = max(x, y) elementwise; the larger input gets the gradient, a tie splits it evenly.
+
+    As torch: x gets ``grad`` unless it lost (x < y), halved on a tie; the same for y. With a NaN
+    neither lost, so both get the whole of it.
+    """
 
     pick = "maximum"
 
     @staticmethod
     def forward(ctx: Function, x: Any, y: Any) -> Any:
         z = getattr(ctx.xp, ctx.pick)(x, y)
-        # share of the gradient that goes to x: 1 where x won, 0.5 on a tie, 0 where y won
-        ctx.save_for_backward(((x == z).astype(z.dtype) + (y != z)) * 0.5)
+        x_lost, y_lost = (x < y, y < x) if ctx.pick == "maximum" else (x > y, y > x)
+        ctx.save_for_backward(*(ctx.xp.asarray(mask) for mask in (~x_lost, ~y_lost, x == y)))
         return z
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        share_x, = ctx.saved_tensors
-        return grad * share_x, grad * (1 - share_x)
+        x_kept, y_kept, tie = ctx.saved_tensors
+        shared = Where.apply(tie, grad * 0.5, grad)
+        return passed(shared, x_kept), passed(shared, y_kept)
 
 
 def maximum(x: Any, y: Any) -> Tensor:
@@ -312,29 +334,47 @@ def minimum(x: Any, y: Any) -> Tensor:
 
 
 class Clip(Function):
-    """y = min(max(x, low), high);  dy/dx = 1 inside [low, high], else 0."""
+    """y = min(max(x, low), high);  dy/dx = 1 inside [low, high], else 0.
+
+    The ends count as inside for clamp (torch's clamp) and as outside for hardtanh and relu6
+    (``ends=False``: torch gives them gradient 0 at their bounds).
+    """
 
     @staticmethod
-    def forward(ctx: Function, x: Any, low: float | None, high: float | None) -> Any:
-        inside = ctx.xp.ones(x.shape, dtype=bool)
+    def forward(ctx: Function, x: Any, low: float | None, high: float | None, ends: bool) -> Any:
+        inside = ctx.xp.ones(x.shape, dtype=bool)  # (clamp stops a NaN's gradient; hardtanh passes it, as torch)
         if low is not None:
-            inside &= x >= low
+            inside &= (x >= low) if ends else ~(x <= low)
         if high is not None:
-            inside &= x <= high
+            inside &= (x <= high) if ends else ~(x >= high)
         ctx.save_for_backward(inside)
         return ctx.xp.clip(x, low, high).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
         inside, = ctx.saved_tensors
-        return grad * inside.data.astype(grad.dtype), None, None
+        return passed(grad, inside), None, None, None
 
 
 def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-    """Clamp x into [min, max]; the gradient passes where x is inside (ends included)."""
+    """Clamp x into [min, max]; the gradient passes where x is inside (ends included).
+
+    As torch: an integer x with a float bound gives floats (``clamp(min=0.5)`` of ``[0, 1]`` is
+    ``[0.5, 1.0]``), with whole bounds it stays integer; a bool x becomes int64.
+    """
     if min is None and max is None:
         raise ValueError("clip: give min, max, or both")
-    return Clip.apply(x, min, max)
+    if x.dtype.kind in "iub":
+        if isinstance(min, float) or isinstance(max, float):
+            x = x.to(dtype=backend.default_float)
+        elif x.dtype.kind == "b":
+            x = x.to(dtype=backend.int64)
+    return Clip.apply(x, min, max, True)
+
+
+def clip_open(x: Tensor, min: float, max: float) -> Tensor:  # noqa: A002
+    """Clamp x into [min, max] with gradient 1 only strictly inside: hardtanh's and relu6's rule (torch's)."""
+    return Clip.apply(x, min, max, False)
 
 
 class Where(Function):

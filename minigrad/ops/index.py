@@ -147,7 +147,7 @@ def _check_along(x: Tensor, index: Tensor, axis: int, op: str) -> None:
                          f"(same number of axes, no longer than it except along dim {axis})")
     if index.data.size:
         low, high = int(index.data.min()), int(index.data.max())
-        if low < -x.shape[axis] or high >= x.shape[axis]:
+        if low < 0 or high >= x.shape[axis]:  # torch refuses a negative index here (NumPy would wrap it)
             raise IndexError(f"{op}: index {high if high >= x.shape[axis] else low} is out of range "
                              f"for dim {axis} of size {x.shape[axis]}")
 

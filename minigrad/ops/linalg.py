@@ -15,7 +15,7 @@ from minigrad.autograd import Function
 from minigrad.creation import arange, ones, tensor
 from minigrad.ops.arguments import count
 from minigrad.ops.elementwise import dropout, mul, where
-from minigrad.ops.reduce import softmax
+from minigrad.ops.reduce import masked_softmax, softmax
 from minigrad.ops.shape import permute, reshape, squeeze, unsqueeze
 from minigrad.tensor import Tensor
 
@@ -115,7 +115,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     """softmax(Q Kᵀ · scale + mask) V, scale = 1/√E by default; shapes (..., L, E), (..., S, E), (..., S, Ev).
 
     ``attn_mask`` as torch: booleans (True: may attend) or numbers added to the scores;
-    ``is_causal``: position i attends to positions ≤ i. A row that may attend to nothing gives NaN, as in torch.
+    ``is_causal``: position i attends to positions ≤ i. A row that may attend to nothing gives 0, as in torch.
     """
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
         raise ValueError(f"scaled_dot_product_attention: query {query.shape}, key {key.shape} and value "
@@ -127,14 +127,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if is_causal:
         target, source = query.shape[-2], key.shape[-2]
         attn_mask = tril(ones(target, source, dtype=query.dtype, device=query.device)) > 0
-    if attn_mask is not None:
-        if not isinstance(attn_mask, Tensor):
-            attn_mask = tensor(attn_mask, device=query.device)
-        if attn_mask.dtype.kind == "b":
-            scores = scores.masked_fill(~attn_mask, -math.inf)
-        else:
-            scores = scores + attn_mask
-    weights = softmax(scores, dim=-1)  # (..., L, S)
+    if attn_mask is not None and not isinstance(attn_mask, Tensor):
+        attn_mask = tensor(attn_mask, device=query.device)
+    if attn_mask is not None and attn_mask.dtype.kind == "b":
+        weights = masked_softmax(scores, attn_mask)  # (..., L, S); a row that sees nothing: zeros, as torch
+    else:
+        weights = softmax(scores if attn_mask is None else scores + attn_mask, dim=-1)  # (..., L, S)
     if dropout_p:
         weights = dropout(weights, dropout_p)
     return matmul(weights, value)  # (..., L, Ev)

@@ -80,16 +80,22 @@ class Pad(Function):
 
 
 def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """torch's F.pad: ``pad`` lists (before, after) pairs from the last axis backwards, filled with ``value``."""
+    """torch's F.pad: ``pad`` lists (before, after) pairs from the last axis backwards, filled with ``value``;
+    a negative width crops that many elements instead."""
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported, not {mode!r}")
     pad = tuple(int(n) for n in pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: {pad} must be (before, after) pairs for at most {x.ndim} axes (shape {x.shape})")
-    if builtins.any(n < 0 for n in pad):
-        raise ValueError(f"pad: negative padding {pad} (cropping) is not supported; slice the tensor instead")
     pairs = [(pad[i], pad[i + 1]) for i in range(0, len(pad), 2)]  # last axis first
     widths = tuple([(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1])
+    if builtins.any(n < 0 for n in pad):  # a negative width crops, as torch: slice first, then pad the rest
+        for axis, ((before, after), size) in enumerate(zip(widths, x.shape)):
+            if size + builtins.min(before, 0) + builtins.min(after, 0) < 0:
+                raise ValueError(f"pad: {pad} crops more than dim {axis} of size {size} holds")
+        x = x[tuple(slice(-builtins.min(before, 0), size + builtins.min(after, 0))
+                    for (before, after), size in zip(widths, x.shape))]
+        widths = tuple((builtins.max(before, 0), builtins.max(after, 0)) for before, after in widths)
     return Pad.apply(x, widths, value)
 
 

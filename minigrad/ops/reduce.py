@@ -21,6 +21,7 @@ from minigrad.ops.arguments import (
     Axis,
     count,
     dim_or_axis,
+    floats_only,
     keepdim_or_keepdims,
     no_grad_result,
     nonempty,
@@ -35,7 +36,7 @@ from minigrad.tensor import Tensor
 
 __all__ = [
     "all", "amax", "amin", "any", "argmax", "argmin", "avg_pool1d", "cosine_similarity", "log_softmax", "logsumexp",
-    "max", "max_pool1d", "mean", "min", "norm", "normalize", "softmax", "std", "sum", "var",
+    "masked_softmax", "max", "max_pool1d", "mean", "min", "norm", "normalize", "softmax", "std", "sum", "var",
 ]
 
 
@@ -210,10 +211,23 @@ class Softmax(Function):
 
 def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """softmax(x)ᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis``, computed stably (max subtracted)."""
-    axis = one_axis(x, dim_or_axis(axis, dim), "softmax")
+    axis = one_axis(floats_only(x, "softmax"), dim_or_axis(axis, dim), "softmax")
     if x.data.size == 0:  # nothing to normalise: an empty result, as in torch
         return x * 1.0
     return Softmax.apply(x, axis)
+
+
+def masked_softmax(x: Tensor, mask: Tensor, axis: int = -1) -> Tensor:
+    """softmax over the positions where ``mask`` (broadcasting against x) is True; exactly 0 elsewhere.
+
+    A row with no True position (a query that may attend to nothing) gets weights 0 and sends gradient
+    0 back, as torch's scaled_dot_product_attention does, never NaN: such a row is given finite scores
+    before the softmax (e^-inf / Σ e^-inf would be 0/0) and its weights are then set to 0.
+    """
+    mask = mask if isinstance(mask, Tensor) else Tensor(x.device.asarray(mask))
+    visible = any(mask, axis=axis, keepdims=True)  # does the row attend to anything?
+    weights = softmax(x.masked_fill(~(mask | ~visible), -math.inf), axis)
+    return where(visible, weights, 0.0)
 
 
 class LogSoftmax(Function):
@@ -235,7 +249,7 @@ class LogSoftmax(Function):
 
 def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """log softmax(x) = x - logsumexp(x) along ``axis``, computed stably."""
-    axis = one_axis(x, dim_or_axis(axis, dim), "log_softmax")
+    axis = one_axis(floats_only(x, "log_softmax"), dim_or_axis(axis, dim), "log_softmax")
     if x.data.size == 0:
         return x * 1.0
     return LogSoftmax.apply(x, axis)
@@ -315,8 +329,37 @@ def var(x: Tensor, axis: Axis = None, unbiased: bool | None = None, keepdims: bo
 
 def std(x: Tensor, axis: Axis = None, unbiased: bool | None = None, keepdims: bool = False, *,
         dim: Axis = None, correction: float | None = None, keepdim: bool | None = None) -> Tensor:
-    """√var(x), with var's ``unbiased``/``correction`` (torch's default: correction 1)."""
-    return var(x, axis, unbiased, keepdims, dim=dim, correction=correction, keepdim=keepdim).sqrt()
+    """√var(x), with var's ``unbiased``/``correction`` (torch's default: correction 1).
+
+    A constant row has std 0 and gradient 0, as in torch (√ has no slope to give at 0; see :class:`Root`).
+    """
+    return root(var(x, axis, unbiased, keepdims, dim=dim, correction=correction, keepdim=keepdim), 2)
+
+
+class Root(Function):
+    """y = s^(1/k) of a sum s ≥ 0 (a norm, a standard deviation);  dy/ds = y / (k s), and 0 where s = 0.
+
+    At s = 0 the slope is infinite, but what flows into s there is 0 (every |xᵢ| or xᵢ - mean is 0),
+    and inf · 0 is NaN; torch gives the subgradient 0 there, and so does this op.
+    """
+
+    @staticmethod
+    def forward(ctx: Function, s: Any, k: float) -> Any:
+        ctx.k = k
+        y = s ** (1.0 / k)
+        ctx.save_for_backward(s, y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None]:
+        s, y = ctx.saved_tensors
+        zero = s == 0
+        return where(zero, 0.0, grad * y / (where(zero, 1.0, s) * ctx.k)), None
+
+
+def root(s: Tensor, k: float) -> Tensor:
+    """s^(1/k), with gradient 0 where s = 0 (the norms' and std's rule, as torch)."""
+    return Root.apply(s, k)
 
 
 class EuclideanNorm(Function):
@@ -334,8 +377,8 @@ class EuclideanNorm(Function):
         x, = ctx.saved_tensors
         kept = EuclideanNorm.apply(x, ctx.axis, True)  # y again, as an op of x: so this backward has a backward
         grad = grad.reshape(kept.shape)
-        zero = kept == 0
-        return grad * where(zero, 0.0, x / where(zero, 1.0, kept)), None, None
+        zero = kept == 0  # masked after the product, as torch: a NaN or inf grad at a zero norm still gives 0
+        return where(zero, 0.0, grad * x / where(zero, 1.0, kept)), None, None
 
 
 def norm(x: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
@@ -351,7 +394,32 @@ def norm(x: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False)
         return sum(x.abs(), axis=axes, keepdims=keepdim)
     if isinstance(p, str) or p <= 0:
         raise ValueError(f"norm: p must be a positive number, inf, -inf or 'fro', not {p!r}")
-    return sum(x.abs() ** p, axis=axes, keepdims=keepdim) ** (1 / p)
+    return PNorm.apply(x, axes, keepdim, p)
+
+
+class PNorm(Function):
+    """y = (Σ |x|ᵖ)^(1/p) over ``axis``;  dy/dxᵢ = xᵢ |xᵢ|^(p-2) / y^(p-1), and 0 where y = 0 (as torch).
+
+    Written per element rather than as a root of a sum: an infinite xᵢ then spoils only its own
+    gradient (inf / inf), not every other element's.
+    """
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, axis: tuple[int, ...], keepdims: bool, p: float) -> Any:
+        ctx.axis, ctx.p = axis, p
+        kept = (ctx.xp.abs(x) ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(x)
+        return kept if keepdims else kept.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axis))
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None, None]:
+        x, = ctx.saved_tensors
+        p = ctx.p
+        kept = PNorm.apply(x, ctx.axis, True, p)  # y again, as an op of x: so this backward has a backward
+        grad = grad.reshape(kept.shape)
+        zero = kept == 0
+        slope = x * x.abs() ** (p - 2) / where(zero, 1.0, kept) ** (p - 1)
+        return where(zero, 0.0, grad * slope), None, None, None
 
 
 def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:

@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from minigrad.autograd import Function
-from minigrad.ops.arguments import binary
+from minigrad.ops.arguments import binary, floating
 from minigrad.tensor import Tensor
 
 __all__ = ["acos", "arctan2", "asin", "atan", "atan2", "cos", "cosh", "deg2rad", "rad2deg", "sin", "sinh", "tan"]
@@ -31,7 +31,7 @@ class Sin(Function):
 
 
 def sin(x: Tensor) -> Tensor:
-    return Sin.apply(x)
+    return Sin.apply(floating(x))
 
 
 class Cos(Function):
@@ -49,7 +49,7 @@ class Cos(Function):
 
 
 def cos(x: Tensor) -> Tensor:
-    return Cos.apply(x)
+    return Cos.apply(floating(x))
 
 
 class Tan(Function):
@@ -68,7 +68,7 @@ class Tan(Function):
 
 
 def tan(x: Tensor) -> Tensor:
-    return Tan.apply(x)
+    return Tan.apply(floating(x))
 
 
 class Asin(Function):
@@ -86,7 +86,7 @@ class Asin(Function):
 
 
 def asin(x: Tensor) -> Tensor:
-    return Asin.apply(x)
+    return Asin.apply(floating(x))
 
 
 class Acos(Function):
@@ -104,7 +104,7 @@ class Acos(Function):
 
 
 def acos(x: Tensor) -> Tensor:
-    return Acos.apply(x)
+    return Acos.apply(floating(x))
 
 
 class Atan(Function):
@@ -122,7 +122,7 @@ class Atan(Function):
 
 
 def atan(x: Tensor) -> Tensor:
-    return Atan.apply(x)
+    return Atan.apply(floating(x))
 
 
 class Sinh(Function):
@@ -140,7 +140,7 @@ class Sinh(Function):
 
 
 def sinh(x: Tensor) -> Tensor:
-    return Sinh.apply(x)
+    return Sinh.apply(floating(x))
 
 
 class Cosh(Function):
@@ -158,7 +158,7 @@ class Cosh(Function):
 
 
 def cosh(x: Tensor) -> Tensor:
-    return Cosh.apply(x)
+    return Cosh.apply(floating(x))
 
 
 
@@ -179,8 +179,10 @@ class Atan2(Function):
 
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - torch's name
-    """The angle of the point (other, input): atan(input / other), in the right quadrant (torch.atan2)."""
-    return binary(Atan2, "atan2", input, other)
+    """The angle of the point (other, input): atan(input / other), in the right quadrant (torch.atan2);
+    integer inputs give a float angle, as in torch."""
+    return binary(Atan2, "atan2", floating(input) if isinstance(input, Tensor) else input,
+                  floating(other) if isinstance(other, Tensor) else other)
 
 
 arctan2 = atan2  # NumPy's name
