@@ -103,6 +103,12 @@ def test_batchnorm_state_dict_holds_torchs_names_and_loads_torchs_state():
     assert ours.running_mean.dtype == mg.float64 and ours.num_batches_tracked.dtype == mg.int64
 
 
+def test_state_dict_order_is_torchs_module_by_module():
+    ours = mg.nn.Sequential(mg.nn.BatchNorm1d(3), mg.nn.Linear(3, 2), mg.nn.BatchNorm1d(2))
+    theirs = torch.nn.Sequential(torch.nn.BatchNorm1d(3), torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
 def test_batch_norm_with_one_value_per_channel_is_refused_in_training():
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         mg.nn.BatchNorm1d(3)(mg.zeros(1, 3))

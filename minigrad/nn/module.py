@@ -318,13 +318,17 @@ class Module:
 
     # --- saving and loading --------------------------------------------------------
     def _all_named_state(self) -> Iterator[tuple[str, Tensor]]:
-        """Every parameter, then every persistent buffer, by dotted name: what ``state_dict`` holds."""
-        yield from self._all_named_parameters()
+        """What ``state_dict`` holds, in torch's order: each module's parameters, then its persistent
+        buffers, module by module, by dotted name."""
         for module_name, module in self.named_modules():
+            prefix = f"{module_name}." if module_name else ""
+            for name, parameter in module._parameters.items():
+                if parameter is not None:
+                    yield prefix + name, parameter
             skipped = module.__dict__.get("_non_persistent", ())
             for name, buffer in module.__dict__.get("_buffers", {}).items():
                 if buffer is not None and name not in skipped:
-                    yield (f"{module_name}.{name}" if module_name else name), buffer
+                    yield prefix + name, buffer
 
     def state_dict(self) -> dict[str, Tensor]:
         """Every parameter (and persistent buffer) by dotted name, detached (no graph); it shares memory
