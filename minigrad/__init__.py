@@ -162,3 +162,42 @@ __all__ += ["profile", "profiler"]
 from minigrad import distributed  # noqa: E402
 
 __all__ += ["distributed"]
+
+# torch's names that issue 24 adds: dtype aliases, the fixed-rank products, the rest of the op set, torch.cuda's
+# question, inference_mode, and forward-mode differentiation (minigrad.func)
+from minigrad import cuda, func, utils  # noqa: E402
+from minigrad.backend import bool_ as bool  # noqa: E402,A001
+from minigrad.backend import float16 as half  # noqa: E402
+from minigrad.backend import float32 as float  # noqa: E402,A001
+from minigrad.backend import float64 as double  # noqa: E402
+from minigrad.backend import int32 as int  # noqa: E402,A001
+from minigrad.backend import int64 as long  # noqa: E402
+from minigrad.func import jvp, vjp  # noqa: E402
+from minigrad.functional import (  # noqa: E402
+    addmm,
+    atan2,
+    baddbmm,
+    bmm,
+    column_stack,
+    cumprod,
+    deg2rad,
+    hstack,
+    index_select,
+    mm,
+    narrow,
+    rad2deg,
+    repeat_interleave,
+    row_stack,
+    scatter,
+    tensordot,
+    trace,
+    vstack,
+)
+from minigrad.functional import clip as clamp  # noqa: E402
+from minigrad.grad_mode import inference_mode  # noqa: E402
+
+__all__ += [
+    "addmm", "atan2", "baddbmm", "bmm", "bool", "clamp", "column_stack", "cuda", "cumprod", "deg2rad", "double",
+    "float", "func", "half", "hstack", "index_select", "inference_mode", "int", "jvp", "long", "mm", "narrow",
+    "rad2deg", "repeat_interleave", "row_stack", "scatter", "tensordot", "trace", "utils", "vjp", "vstack",
+]

@@ -77,6 +77,11 @@ class Device:
     def name(self) -> str:
         return f"cuda:{self.index}" if self.kind == "cuda" else self.kind
 
+    @property
+    def type(self) -> str:
+        """torch's name for the kind: 'cpu', 'cuda' or 'strict' (``x.device.type == 'cuda'``)."""
+        return self.kind
+
     def __repr__(self) -> str:
         return f"device(type={self.name!r})"
 

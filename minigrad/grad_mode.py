@@ -120,3 +120,24 @@ def _decorate(function: Callable, mode: bool) -> Callable:
             _mode.enabled = previous
 
     return with_mode
+
+
+class inference_mode(no_grad):  # noqa: N801 - PyTorch's name
+    """torch.inference_mode: here the same as ``no_grad()`` (nothing is recorded); ``inference_mode(False)``
+    leaves recording as it is. A ``with`` block, or a decorator with or without its parentheses."""
+
+    def __new__(cls, mode: bool | Callable = True) -> Any:
+        if callable(mode):  # ``@inference_mode`` without parentheses
+            return _decorate(mode, False)
+        return object.__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        self.switch_off = bool(mode)
+
+    def __enter__(self) -> None:
+        self.previous = _mode.enabled
+        if self.switch_off:
+            _mode.enabled = False
+
+    def __call__(self, function: Callable) -> Callable:
+        return _decorate(function, False) if self.switch_off else function

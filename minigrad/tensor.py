@@ -41,6 +41,28 @@ class Size(int):
         return self.shape[dim]
 
 
+class RemovableHandle:
+    """What registering a hook returns: ``handle.remove()`` takes the hook away again (torch's name).
+
+    Calling the handle removes it too, and ``with handle:`` removes it at the end of the block.
+    """
+
+    def __init__(self, remove: Callable[[], None]) -> None:
+        self._remove = remove
+
+    def remove(self) -> None:
+        self._remove()
+
+    def __call__(self) -> None:
+        self._remove()
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._remove()
+
+
 class Node:
     """An op in the recorded graph, as the backward walk reads it; :class:`~minigrad.autograd.Function` is one.
 
@@ -121,6 +143,17 @@ class Tensor:
     def device(self) -> Device:
         return backend.device_of(self.data)
 
+    def is_floating_point(self) -> bool:
+        """Does this tensor hold floating-point numbers (the ones that can require grad)?"""
+        return backend.is_floating(self.dtype)
+
+    def contiguous(self) -> Tensor:
+        """This tensor: its array is always laid out in one block here (torch's views may not be)."""
+        return self
+
+    def is_contiguous(self) -> bool:
+        return True
+
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
@@ -187,14 +220,14 @@ class Tensor:
 
     # --- gradients --------------------------------------------------------------
     def backward(self, grad: Tensor | Any = None, retain_graph: bool = False,
-                 create_graph: bool = False) -> None:
+                 create_graph: bool = False, *, gradient: Tensor | Any = None) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
-        ``grad`` is d(loss)/d(self); it may be left out only when ``self`` is a scalar.
-        ``retain_graph`` keeps the saved values for another backward; ``create_graph``
-        records the backward's own ops, for gradients of gradients.
+        ``grad`` (torch's keyword: ``gradient``) is d(loss)/d(self); it may be left out only when
+        ``self`` is a scalar. ``retain_graph`` keeps the saved values for another backward;
+        ``create_graph`` records the backward's own ops, for gradients of gradients.
         """
-        run_backward([self], [grad], retain_graph or create_graph, create_graph)
+        run_backward([self], [grad if gradient is None else gradient], retain_graph or create_graph, create_graph)
 
     def retain_grad(self) -> None:
         """Keep the gradient that reaches this non-leaf tensor in ``.grad`` (leaves keep it anyway)."""
@@ -203,10 +236,10 @@ class Tensor:
         if self.grad_fn is not None:
             self.grad_fn.retain_output(self)
 
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` when the gradient for this tensor is computed.
 
-        A hook may return a tensor to use instead. Returns a function that removes the hook.
+        A hook may return a tensor to use instead. Returns a handle: ``handle.remove()`` removes the hook.
         """
         if not self.requires_grad:
             raise RuntimeError("register_hook(): this tensor does not require grad, so no gradient reaches it")
@@ -217,7 +250,7 @@ class Tensor:
                 self._hooks = []
             hooks = self._hooks
         hooks.append(hook)
-        return lambda: hooks.remove(hook) if hook in hooks else None
+        return RemovableHandle(lambda: hooks.remove(hook) if hook in hooks else None)
 
     def zero_grad(self) -> None:
         self.grad = None

@@ -262,7 +262,7 @@ def test_clip_grad_norm_with_a_nan_gradient_makes_every_gradient_nan_as_torch() 
     first, second = mg.zeros(2, requires_grad=True), mg.zeros(2, requires_grad=True)
     first.grad, second.grad = mg.tensor([float("nan"), 1.0]), mg.tensor([3.0, 4.0])
     total = mg.nn.utils.clip_grad_norm_([first, second], max_norm=1.0)
-    assert np.isnan(total) and np.isnan(first.grad.numpy()).all() and np.isnan(second.grad.numpy()).all()
+    assert np.isnan(total.item()) and np.isnan(first.grad.numpy()).all() and np.isnan(second.grad.numpy()).all()
 
 
 # --- the command line: files and streams that never end, and text that is not plain --------------------------

@@ -223,8 +223,8 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm, device):
     set_grads(ours, theirs, np.random.default_rng(2))
     total = optim.clip_grad_norm_(ours, max_norm, norm_type=norm_type)
     expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
-    assert isinstance(total, float)
-    assert total == pytest.approx(expected.item(), rel=1e-9)
+    assert isinstance(total, mg.Tensor) and total.shape == () and total.device == device  # as torch: a tensor
+    assert total.item() == pytest.approx(expected.item(), rel=1e-9)
     for mine, their in zip(ours, theirs):
         np.testing.assert_allclose(mine.grad.numpy(), their.grad.numpy(), rtol=1e-9, atol=1e-12)
         assert mine.grad.device == device
@@ -234,7 +234,8 @@ def test_clip_grad_norm_in_float32_keeps_float32(device):
     ours, theirs = make_params(device, dtype="float32")
     set_grads(ours, theirs, np.random.default_rng(3))
     total = optim.clip_grad_norm_(ours, 1.0)
-    assert total == pytest.approx(torch.nn.utils.clip_grad_norm_(theirs, 1.0).item(), rel=1e-6)
+    assert total.item() == pytest.approx(torch.nn.utils.clip_grad_norm_(theirs, 1.0).item(), rel=1e-6)
+    assert total.dtype == mg.float32
     for mine, their in zip(ours, theirs):
         assert mine.grad.dtype == mg.float32
         np.testing.assert_allclose(mine.grad.numpy(), their.grad.numpy(), atol=1e-6)
@@ -245,10 +246,10 @@ def test_clip_grad_norm_skips_missing_grads_and_does_not_write_into_shared_array
     shared = mg.tensor(np.full((3, 4), 3.0))
     ours[0].grad = shared  # ours[1:] have no grad
     total = optim.clip_grad_norm_(ours, 1.0)
-    assert total == pytest.approx(3.0 * math.sqrt(12))
+    assert total.item() == pytest.approx(3.0 * math.sqrt(12))
     assert ours[0].grad is shared, "the same grad tensor, with new data"
     assert np.linalg.norm(shared.numpy()) == pytest.approx(1.0, rel=1e-5)
-    assert optim.clip_grad_norm_(ours[1:], 1.0) == 0.0  # no gradients at all
+    assert optim.clip_grad_norm_(ours[1:], 1.0).item() == 0.0  # no gradients at all
 
 
 def test_clip_grad_norm_errors():
@@ -436,7 +437,7 @@ def test_gradients_that_autograd_shares_between_parameters(name, device):
     b = mg.tensor([3.0, 4.0], device=device, requires_grad=True)
     (a + b).sum().backward()
     total = optim.clip_grad_norm_([a, b], max_norm=1.0)
-    assert total == pytest.approx(2.0)
+    assert total.item() == pytest.approx(2.0)
     for param in (a, b):
         np.testing.assert_allclose(param.grad.numpy(), [0.5, 0.5], rtol=1e-5)  # each scaled once
     opt = getattr(optim, name)([a, b], lr=0.1, weight_decay=0.1)

@@ -47,3 +47,19 @@ __all__ += [
     "Hardtanh", "Identity", "L1Loss", "LeakyReLU", "LogSigmoid", "LogSoftmax", "MSELoss", "MaxPool1d", "NLLLoss",
     "ReLU", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "Unflatten", "utils",
 ]
+
+# convolution and pooling over images (issue 24)
+from minigrad.nn.batchnorm import BatchNorm1d, BatchNorm2d  # noqa: E402
+from minigrad.nn.convolution import (  # noqa: E402
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose2d,
+    MaxPool2d,
+)
+from minigrad.nn.module import ModuleDict  # noqa: E402
+from minigrad.nn.multihead import MultiheadAttention  # noqa: E402
+
+__all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d",
+            "MaxPool2d", "ModuleDict", "MultiheadAttention"]

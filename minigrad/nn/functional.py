@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from minigrad.ops import KINDS
 from minigrad.ops.compare import *  # noqa: F403
+from minigrad.ops.conv import *  # noqa: F403
 from minigrad.ops.einsum import *  # noqa: F403
 from minigrad.ops.elementwise import *  # noqa: F403
 from minigrad.ops.index import *  # noqa: F403
 from minigrad.ops.linalg import *  # noqa: F403
 from minigrad.ops.losses import *  # noqa: F403
 from minigrad.ops.move import *  # noqa: F403
+from minigrad.ops.normalization import *  # noqa: F403
 from minigrad.ops.pointwise import *  # noqa: F403
 from minigrad.ops.reduce import *  # noqa: F403
 from minigrad.ops.scan import *  # noqa: F403

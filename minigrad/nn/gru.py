@@ -54,7 +54,10 @@ class GRUCell(Module):
         recurrent_parameters(self, 3, input_size, hidden_size, bias, device, dtype)
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
-        """h' from x of shape (batch, input_size) and h of (batch, H) (zeros if None)."""
+        """h' from x of shape (batch, input_size) and h of (batch, H) (zeros if None); unbatched (input_size,)
+        and (H,) as torch takes them."""
+        if x.ndim == 1:  # one example, no batch axis
+            return self.forward(x.unsqueeze(0), None if h is None else h.unsqueeze(0)).squeeze(0)
         if x.ndim != 2 or x.shape[1] != self.input_size:
             raise ValueError(f"GRUCell: expected input of shape (batch, {self.input_size}), got {x.shape}")
         expected = (x.shape[0], self.hidden_size)

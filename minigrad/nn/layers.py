@@ -102,18 +102,21 @@ class LayerNorm(Module):
     """y = (x - mean) / √(var + eps) · weight + bias, over the last len(normalized_shape) axes.
 
     mean and var (biased, as in PyTorch) are taken per example over those axes; weight
-    starts at ones and bias at zeros.
+    starts at ones and bias at zeros (``bias=False``: no bias, as torch's).
     """
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True, device: str | Device | None = None,
+                 elementwise_affine: bool = True, bias: bool = True, device: str | Device | None = None,
                  dtype: Any = None) -> None:
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps = shape, eps
         if elementwise_affine:
             self.weight = Parameter(ones(shape, device=device, dtype=dtype))
-            self.bias = Parameter(zeros(shape, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(zeros(shape, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -129,9 +132,9 @@ class LayerNorm(Module):
         centered = x - x.mean(axis=axes, keepdims=True)
         variance = (centered * centered).mean(axis=axes, keepdims=True)
         normalized = centered / (variance + self.eps).sqrt()
-        if self.weight is None:
-            return normalized
-        return normalized * self.weight + self.bias
+        if self.weight is not None:
+            normalized = normalized * self.weight
+        return normalized if self.bias is None else normalized + self.bias
 
     def extra_repr(self) -> str:
         shape = self.normalized_shape[0] if len(self.normalized_shape) == 1 else self.normalized_shape

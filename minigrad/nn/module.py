@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-from minigrad.backend import Device, is_floating
+from minigrad.backend import Device, float16, float32, float64, is_floating
 from minigrad.creation import tensor
 from minigrad.grad_mode import no_grad
-from minigrad.tensor import Tensor
+from minigrad.tensor import RemovableHandle, Tensor
 
 
 class Parameter(Tensor):
@@ -62,12 +62,46 @@ class Module:
         object.__setattr__(self, "_parameters", {})  # name -> Parameter or None, in insertion order
         object.__setattr__(self, "_modules", {})  # name -> Module, in insertion order
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_buffers", {})  # name -> Tensor or None: state that is not learned
+        object.__setattr__(self, "_forward_hooks", None)  # (pre-hooks, hooks) once one is registered
+
+    def __setstate__(self, state: dict[str, Any]) -> None:  # a module pickled before buffers existed
+        state.setdefault("_buffers", {})
+        state.setdefault("_forward_hooks", None)
+        self.__dict__.update(state)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, ...)")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_forward_hooks")
+        if hooks is None:
+            return self.forward(*args, **kwargs)
+        pre_hooks, post_hooks = hooks
+        for hook in list(pre_hooks.values()):
+            changed = hook(self, args)
+            if changed is not None:
+                args = changed if isinstance(changed, tuple) else (changed,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(post_hooks.values()):
+            changed = hook(self, args, output)
+            output = output if changed is None else changed
+        return output
+
+    def register_forward_pre_hook(self, hook: Callable[[Module, tuple], Any]) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each forward; what it returns (if not None) replaces the args."""
+        return self._add_forward_hook(0, hook)
+
+    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each forward; what it returns (if not None) is the output."""
+        return self._add_forward_hook(1, hook)
+
+    def _add_forward_hook(self, which: int, hook: Callable) -> RemovableHandle:
+        if self._forward_hooks is None:
+            object.__setattr__(self, "_forward_hooks", ({}, {}))
+        hooks, key = self._forward_hooks[which], object()
+        hooks[key] = hook
+        return RemovableHandle(lambda: hooks.pop(key, None))
 
     # --- registration --------------------------------------------------------------
     def _registries(self, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -100,6 +134,10 @@ class Module:
                     "wrap it in nn.Parameter (or assign None)"
                 )
             self._parameters[name] = None
+        elif name in self.__dict__.get("_buffers", ()):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign a {type(value).__name__} to buffer '{name}'; give a Tensor or None")
+            self._buffers[name] = value
         elif name in self.__dict__.get("_modules", ()):
             if value is not None:
                 raise TypeError(f"cannot assign a {type(value).__name__} to submodule '{name}'; give a Module")
@@ -116,6 +154,9 @@ class Module:
         modules = self.__dict__.get("_modules", {})
         if name in modules:
             return modules[name]
+        buffers = self.__dict__.get("_buffers", {})
+        if name in buffers:
+            return buffers[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
@@ -123,6 +164,8 @@ class Module:
             del self._parameters[name]
         elif name in self._modules:
             del self._modules[name]
+        elif name in self._buffers:
+            del self._buffers[name]
         else:
             object.__delattr__(self, name)
 
@@ -135,6 +178,29 @@ class Module:
             parameters[name] = None
         else:
             setattr(self, name, parameter)
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Add state that is not learned (BatchNorm's running mean): it moves with ``to()`` and, when
+        ``persistent``, is saved in ``state_dict()``, but the optimizer never sees it."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: '{name}' must be a Tensor or None, not {type(tensor).__name__}")
+        if name in self._parameters or name in self._modules:
+            raise KeyError(f"register_buffer: '{name}' is already a parameter or a submodule")
+        self.__dict__.pop(name, None)
+        self._buffers[name] = tensor
+        if not persistent:
+            object.__setattr__(self, "_non_persistent", self.__dict__.get("_non_persistent", set()) | {name})
+
+    def named_buffers(self) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, buffer) for every buffer of this module and those below it."""
+        for module_name, module in self.named_modules():
+            for name, buffer in module.__dict__.get("_buffers", {}).items():
+                if buffer is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), buffer
+
+    def buffers(self) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers():
+            yield buffer
 
     def add_module(self, name: str, module: Module) -> None:
         """Add a submodule by name (the same as ``setattr(self, name, module)``)."""
@@ -211,6 +277,24 @@ class Module:
         """``train(False)``: dropout off, for evaluation and inference."""
         return self.train(False)
 
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch gradients on or off for every parameter (off: the module is frozen)."""
+        for parameter in self.parameters():
+            parameter.requires_grad = requires_grad
+        return self
+
+    def double(self) -> Module:
+        """Every floating parameter and buffer as float64 (``to(dtype=float64)``)."""
+        return self.to(dtype=float64)
+
+    def float(self) -> Module:
+        """Every floating parameter and buffer as float32."""
+        return self.to(dtype=float32)
+
+    def half(self) -> Module:
+        """Every floating parameter and buffer as float16."""
+        return self.to(dtype=float16)
+
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (``.grad = None``), before the next backward."""
         for parameter in self.parameters():
@@ -228,12 +312,28 @@ class Module:
                 parameter.data = parameter.to(device, dtype).data
                 if parameter.grad is not None:
                     parameter.grad = parameter.grad.to(device, dtype)
+            for buffer in self.buffers():  # an integer buffer (a count) keeps its dtype
+                buffer.data = buffer.to(device, dtype if is_floating(buffer.dtype) else None).data
         return self
 
     # --- saving and loading --------------------------------------------------------
+    def _all_named_state(self) -> Iterator[tuple[str, Tensor]]:
+        """What ``state_dict`` holds, in torch's order: each module's parameters, then its persistent
+        buffers, module by module, by dotted name."""
+        for module_name, module in self.named_modules():
+            prefix = f"{module_name}." if module_name else ""
+            for name, parameter in module._parameters.items():
+                if parameter is not None:
+                    yield prefix + name, parameter
+            skipped = module.__dict__.get("_non_persistent", ())
+            for name, buffer in module.__dict__.get("_buffers", {}).items():
+                if buffer is not None and name not in skipped:
+                    yield prefix + name, buffer
+
     def state_dict(self) -> dict[str, Tensor]:
-        """Every parameter by dotted name, detached (no graph); it shares memory with the model."""
-        return {name: parameter.detach() for name, parameter in self._all_named_parameters()}
+        """Every parameter (and persistent buffer) by dotted name, detached (no graph); it shares memory
+        with the model."""
+        return {name: parameter.detach() for name, parameter in self._all_named_state()}
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> LoadResult:
         """Copy values from ``state_dict`` into the parameters of the same names.
@@ -242,7 +342,7 @@ class Module:
         and dtype. All problems are reported together in one error: shapes that differ always,
         missing and unexpected keys when ``strict``.
         """
-        own = dict(self._all_named_parameters())
+        own = dict(self._all_named_state())
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
         loaded, mismatched = {}, []
@@ -355,3 +455,43 @@ class ParameterList(Module):
 
     def __iter__(self) -> Iterator[Parameter]:
         return iter(self._parameters.values())
+
+
+class ModuleDict(Module):
+    """Modules by name, registered under those names, in insertion order (as in PyTorch)."""
+
+    def __init__(self, modules: dict[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def update(self, modules: dict[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        for name, module in (modules.items() if isinstance(modules, dict) else modules):
+            self.add_module(name, module)
+
+    def __getitem__(self, name: str) -> Module:
+        return self._modules[name]
+
+    def __setitem__(self, name: str, module: Module) -> None:
+        self.add_module(name, module)
+
+    def __delitem__(self, name: str) -> None:
+        del self._modules[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._modules
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def keys(self) -> Iterable[str]:
+        return self._modules.keys()
+
+    def values(self) -> Iterable[Module]:
+        return self._modules.values()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        return self._modules.items()

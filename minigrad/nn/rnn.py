@@ -74,7 +74,12 @@ class LSTMCell(Module):
         recurrent_parameters(self, 4, input_size, hidden_size, bias, device, dtype)
 
     def forward(self, x: Tensor, state: State | None = None) -> State:
-        """(h', c') from x of shape (batch, input_size) and state (h, c), each (batch, H) (zeros if None)."""
+        """(h', c') from x of shape (batch, input_size) and state (h, c), each (batch, H) (zeros if None);
+        unbatched (input_size,) and (H,) as torch takes them."""
+        if x.ndim == 1:  # one example, no batch axis
+            batched = None if state is None else tuple(s.unsqueeze(0) for s in state)
+            h, c = self.forward(x.unsqueeze(0), batched)
+            return h.squeeze(0), c.squeeze(0)
         if x.ndim != 2 or x.shape[1] != self.input_size:
             raise ValueError(f"LSTMCell: expected input of shape (batch, {self.input_size}), got {x.shape}")
         expected = (x.shape[0], self.hidden_size)

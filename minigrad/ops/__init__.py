@@ -16,6 +16,8 @@
 ``linalg.py``       matmul, linear, outer, tril, triu, scaled_dot_product_attention
 ``einsum.py``       einsum
 ``losses.py``       cross_entropy, nll_loss, mse_loss, l1_loss, smooth_l1_loss, binary_cross_entropy
+``conv.py``         unfold/fold (im2col and its transpose), conv1d, conv2d, conv_transpose2d, pooling
+``normalization.py`` batch_norm, layer_norm, group_norm, composed of the reductions
 ==================  ==========================================================================
 
 Each forward works on backend arrays through ``ctx.xp``; each backward is the chain rule
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 from minigrad.ops import (
     compare,
+    conv,
     einsum,
     elementwise,
     index,
@@ -38,6 +41,7 @@ from minigrad.ops import (
     linalg,
     losses,
     move,
+    normalization,
     pointwise,
     reduce,
     scan,
@@ -46,7 +50,8 @@ from minigrad.ops import (
 )
 from minigrad.tensor import Tensor
 
-KINDS = (elementwise, compare, inplace, pointwise, trig, reduce, scan, shape, index, move, linalg, einsum, losses)
+KINDS = (elementwise, compare, inplace, pointwise, trig, reduce, scan, shape, index, move, linalg, einsum, losses,
+         conv, normalization)
 
 for _kind in KINDS:
     for _name, _method in _kind.METHODS.items():

@@ -14,12 +14,14 @@ from typing import Any, NamedTuple
 from minigrad import backend
 from minigrad.autograd import Function
 from minigrad.creation import arange, tensor
-from minigrad.ops.arguments import one_axis
+from minigrad.grad_mode import is_grad_enabled
+from minigrad.ops.arguments import lift, one_axis
 from minigrad.tensor import Tensor
 
 __all__ = [
     "ValuesIndices", "argsort", "embedding", "gather", "getitem", "one_hot", "scatter_add", "sort", "topk",
     "values_at",
+    "index_select", "narrow", "repeat_interleave", "scatter", "setitem",
 ]
 
 
@@ -242,7 +244,103 @@ def one_hot(indices: Any, num_classes: int = -1) -> Tensor:
     return Tensor((indices.data[..., None] == classes.data).astype(indices.dtype))
 
 
+
+# --- torch's other ways in: a slice along one axis, rows by index, and writing into a tensor ----------
+
+
+def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
+    """The entries ``index`` (1-D) of axis ``dim``, in that order: x[..., index, ...]; repeats add up in backward."""
+    axis = one_axis(x, dim, "index_select")
+    index = _index_tensor(x, index, "index_select")
+    if index.ndim > 1:
+        raise ValueError(f"index_select: the index must be 0-d or 1-D, got shape {index.shape}")
+    return getitem(x, (slice(None),) * axis + (index.reshape(-1),))
+
+
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """x[..., start:start + length, ...] along ``dim`` (a negative start counts from the end)."""
+    axis = one_axis(x, dim, "narrow")
+    size = x.shape[axis]
+    start = int(start) + size if int(start) < 0 else int(start)
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise IndexError(f"narrow: start {start} and length {length} do not fit dim {dim} of size {size}")
+    return getitem(x, (slice(None),) * axis + (slice(start, start + length),))
+
+
+def repeat_interleave(x: Tensor, repeats: int | Tensor, dim: int | None = None) -> Tensor:
+    """Each entry along ``dim`` repeated ``repeats`` times in place ([a, b] → [a, a, b, b]); the input is
+    flattened when dim is None. The gradient adds up over the copies."""
+    if dim is None:
+        x, dim = x.reshape(-1), 0
+    axis = one_axis(x, dim, "repeat_interleave")
+    counts = repeats.data if isinstance(repeats, Tensor) else int(repeats)
+    xp = x.device.xp
+    order = xp.repeat(xp.arange(x.shape[axis]), counts)  # [0, 0, 1, 1, ...]
+    return getitem(x, (slice(None),) * axis + (order,))
+
+
+def scatter(x: Tensor, dim: int, index: Any, src: Tensor | float) -> Tensor:
+    """x with x[i][index[i][j][k]][k] = src[i][j][k] (for dim 1), out of place (torch.scatter).
+
+    Composed of scatter_add: the places that ``index`` names take src's values, the rest keep x's;
+    so the gradient of x is zero at those places and src gets the gradient of where it went. Where an
+    index repeats, torch leaves the result undefined; here the values add.
+    """
+    index = _index_tensor(x, index, "scatter")
+    if not isinstance(src, Tensor):
+        src = Tensor(x.device.xp.full(index.shape, src, dtype=x.dtype))
+    xp = x.device.xp
+    zeros = Tensor(xp.zeros(x.shape, dtype=x.dtype))
+    placed = scatter_add(zeros, dim, index, src)
+    hit = scatter_add(zeros, dim, index, Tensor(xp.ones(index.shape, dtype=x.dtype))).data > 0
+    return placed + x * Tensor(~hit)
+
+
+class SetItem(Function):
+    """y = x with y[index] = v;  dL/dx = dL/dy with zeros at index,  dL/dv = dL/dy[index] (summed to v's shape)."""
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, value: Any, index: tuple[Any, ...]) -> Any:
+        ctx.index = index
+        y = x.copy()
+        y[index] = value
+        return y
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
+        zero = Tensor(grad.device.xp.zeros((), dtype=grad.dtype))
+        return (SetItem.apply(grad, zero, ctx.index) if ctx.needs_input_grad[0] else None,
+                GetItem.apply(grad, ctx.index) if ctx.needs_input_grad[1] else None, None)
+
+
+def setitem(x: Tensor, index: Any, value: Any) -> None:
+    """``x[index] = value``, as torch does it. Under no_grad(): written into x's own array. While the graph
+    is recorded, x gets a new array instead (an op that saved the old one keeps it, so no gradient is
+    computed from values written later), and when x or value requires grad, x becomes the output of
+    SetItem on its old self (refused on a leaf that requires grad, as in torch)."""
+    index = _index_on(x.device, index, x.shape)
+    value = lift(value, x)
+    if value.dtype != x.dtype:
+        value = value.to(dtype=x.dtype)
+    if not is_grad_enabled():
+        x.data[index] = value.data
+        return
+    if not (x.requires_grad or value.requires_grad):
+        written = x.data.copy()
+        written[index] = value.data
+        x.data = written
+        return
+    if x.is_leaf and x.requires_grad:
+        raise RuntimeError("x[index] = value: x is a leaf that requires grad, so writing into it would change "
+                           "what its gradient means; write into x.clone(), or under no_grad()")
+    old = Tensor(x.data, x.requires_grad, x.grad_fn)  # x as it was: its node still finds it by its array
+    written = SetItem.apply(old, value, index)
+    x.data, x.grad_fn = written.data, written.grad_fn
+    x.requires_grad = True
+
 METHODS = {
     "__getitem__": getitem, "gather": gather, "scatter_add": scatter_add,
     "argsort": argsort, "sort": sort, "topk": topk,
+    "index_select": index_select, "narrow": narrow, "repeat_interleave": repeat_interleave, "scatter": scatter,
+    "__setitem__": setitem,
 }

@@ -12,14 +12,17 @@ import math
 from typing import Any
 
 from minigrad.autograd import Function
-from minigrad.creation import ones, tensor
+from minigrad.creation import arange, ones, tensor
 from minigrad.ops.arguments import count
 from minigrad.ops.elementwise import dropout, mul, where
 from minigrad.ops.reduce import masked_softmax, softmax
-from minigrad.ops.shape import reshape, squeeze, unsqueeze
+from minigrad.ops.shape import permute, reshape, squeeze, unsqueeze
 from minigrad.tensor import Tensor
 
-__all__ = ["linear", "matmul", "outer", "scaled_dot_product_attention", "tril", "triu"]
+__all__ = [
+    "addmm", "baddbmm", "bmm", "linear", "matmul", "mm", "outer", "scaled_dot_product_attention", "tensordot",
+    "trace", "tril", "triu",
+]
 
 
 class MatMul(Function):
@@ -135,7 +138,64 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     return matmul(weights, value)  # (..., L, Ev)
 
 
+
+# --- torch's spellings of the product for fixed ranks, and what is composed of it ---
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002 - torch's name
+    """(n, k) @ (k, m): matmul for two matrices, and nothing else (torch.mm)."""
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise ValueError(f"mm: expects two matrices, got shapes {input.shape} and {mat2.shape}")
+    return matmul(input, mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+    """(b, n, k) @ (b, k, m): one product per batch entry, no broadcasting (torch.bmm)."""
+    if input.ndim != 3 or mat2.ndim != 3 or input.shape[0] != mat2.shape[0]:
+        raise ValueError(f"bmm: expects two 3-D tensors with the same batch size, got {input.shape} and {mat2.shape}")
+    return matmul(input, mat2)
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:  # noqa: A002
+    """β · input + α · (mat1 @ mat2), input broadcast against the (n, m) product."""
+    product = mm(mat1, mat2)
+    return (input if beta == 1 else beta * input) + (product if alpha == 1 else alpha * product)
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:  # noqa: A002
+    """β · input + α · (batch1 @ batch2), batch by batch."""
+    product = bmm(batch1, batch2)
+    return (input if beta == 1 else beta * input) + (product if alpha == 1 else alpha * product)
+
+
+def tensordot(a: Tensor, b: Tensor, dims: int | tuple = 2) -> Tensor:
+    """Σ over paired axes: the last ``dims`` axes of a with the first ``dims`` of b, or the axes listed
+    in ``dims = (a_axes, b_axes)``. The paired axes are moved together and it is one matmul."""
+    if isinstance(dims, int):
+        a_axes, b_axes = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        a_axes, b_axes = ([d] if isinstance(d, int) else list(d) for d in dims)
+    a_axes, b_axes = [d % a.ndim for d in a_axes], [d % b.ndim for d in b_axes]
+    if len(a_axes) != len(b_axes) or any(a.shape[i] != b.shape[j] for i, j in zip(a_axes, b_axes)):
+        raise ValueError(f"tensordot: axes {a_axes} of {a.shape} and {b_axes} of {b.shape} do not pair up")
+    a_free = [i for i in range(a.ndim) if i not in a_axes]
+    b_free = [i for i in range(b.ndim) if i not in b_axes]
+    inner = count([a.shape[i] for i in a_axes])
+    left = reshape(permute(a, *a_free, *a_axes), count([a.shape[i] for i in a_free]), inner)  # (rows, inner)
+    right = reshape(permute(b, *b_axes, *b_free), inner, count([b.shape[i] for i in b_free]))  # (inner, cols)
+    return reshape(matmul(left, right), *[a.shape[i] for i in a_free], *[b.shape[i] for i in b_free])
+
+
+def trace(input: Tensor) -> Tensor:  # noqa: A002
+    """Σᵢ input[i, i] of a matrix; the gradient is the identity (on the square part)."""
+    if input.ndim != 2:
+        raise ValueError(f"trace: expects a matrix, got shape {input.shape}")
+    diagonal = arange(min(input.shape), device=input.device)
+    return input[diagonal, diagonal].sum()
+
+
 METHODS = {
     "matmul": matmul, "__matmul__": matmul, "__rmatmul__": lambda x, y: matmul(y, x),
     "outer": outer, "tril": tril, "triu": triu,
+    "mm": mm, "bmm": bmm, "addmm": addmm, "baddbmm": baddbmm, "tensordot": tensordot, "trace": trace,
 }

@@ -189,6 +189,8 @@ def cross_entropy(logits: Tensor, target: Any, ignore_index: int = -100, label_s
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], not {label_smoothing}")
+    if isinstance(target, Tensor) and target.dtype.kind == "f" and target.shape == logits.shape:  # probabilities
+        return _cross_entropy_with_probabilities(logits, target, label_smoothing, reduction)
     target = _class_targets(logits, target, "cross_entropy")
     log_probs = logits.log_softmax(axis=0 if logits.ndim == 1 else 1)
     losses, ignored = _picked_negatives(log_probs, target, ignore_index, "cross_entropy")
@@ -196,6 +198,19 @@ def cross_entropy(logits: Tensor, target: Any, ignore_index: int = -100, label_s
         uniform = -_rows_of_classes(log_probs).mean(axis=1)  # (M,): cross-entropy against 1/C each
         losses = (1.0 - label_smoothing) * losses + label_smoothing * uniform
     return _reduce(losses, ignored, reduction, target.shape)
+
+
+def _cross_entropy_with_probabilities(logits: Tensor, target: Tensor, label_smoothing: float,
+                                      reduction: str) -> Tensor:
+    """loss = −Σ_c target_c · log softmax(logits)_c per prediction, the target (smoothed: (1−ε)·t + ε/C)
+    shaped as the logits; "mean" divides by the number of predictions, as torch does."""
+    class_axis = 0 if logits.ndim == 1 else 1
+    if label_smoothing:
+        target = target * (1.0 - label_smoothing) + label_smoothing / logits.shape[class_axis]
+    losses = -(target * logits.log_softmax(axis=class_axis)).sum(axis=class_axis)
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.mean()
 
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:

@@ -382,7 +382,8 @@ class EuclideanNorm(Function):
 
 
 def norm(x: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
-    """The p-norm (Σ |x|ᵖ)^(1/p) over ``dim`` (all of x if None): p = 2 ("fro"), 1, inf, -inf, or any p > 0."""
+    """The p-norm (Σ |x|ᵖ)^(1/p) over ``dim`` (all of x if None): p = 2 ("fro"), 1, inf, -inf, or any p > 0;
+    p = 0 counts the non-zero elements."""
     axes = positive_axes(x, dim, "norm")
     if p in (2, "fro"):
         return EuclideanNorm.apply(x, axes, keepdim)
@@ -392,8 +393,10 @@ def norm(x: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False)
         return (-x.abs()).amax(axis=axes, keepdims=keepdim) * -1
     if p == 1:
         return sum(x.abs(), axis=axes, keepdims=keepdim)
-    if isinstance(p, str) or p <= 0:
-        raise ValueError(f"norm: p must be a positive number, inf, -inf or 'fro', not {p!r}")
+    if p == 0:  # the number of non-zero elements (sign of |x|: 1 or 0), whose gradient is 0, as torch's
+        return sum(x.abs().sign(), axis=axes, keepdims=keepdim)
+    if isinstance(p, str) or p < 0:
+        raise ValueError(f"norm: p must be a positive number, 0, inf, -inf or 'fro', not {p!r}")
     return PNorm.apply(x, axes, keepdim, p)
 
 

@@ -1,4 +1,5 @@
-"""Running sums and products: cumsum, and prod, whose gradient is the product of the others; diff.
+"""Running sums and products: cumsum, and prod, whose gradient is the product of the others; diff;
+cumprod, composed of prod.
 
 Each Function is followed by its user function, and :data:`METHODS` at the end lists what this
 file gives ``Tensor``.
@@ -9,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad.autograd import Function
+from minigrad.creation import arange
 from minigrad.ops.arguments import dim_or_axis, keepdim_or_keepdims, one_axis
 from minigrad.ops.elementwise import where
 from minigrad.ops.move import flip
 from minigrad.ops.shape import concat, reshape, squeeze
 from minigrad.tensor import Tensor
 
-__all__ = ["cumsum", "diff", "prod"]
+__all__ = ["cumprod", "cumsum", "diff", "prod"]
 
 
 class Cumsum(Function):
@@ -93,4 +95,19 @@ def diff(x: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None, ap
     return x
 
 
-METHODS = {"cumsum": cumsum, "prod": prod, "diff": diff}
+
+def cumprod(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """yᵢ = Π_{j≤i} xⱼ along ``dim``: row i of an (n, n) table is x with the elements after i set to 1,
+    and its prod is yᵢ. n² work per row, and the gradient is prod's, so zeros get the right one."""
+    if x.ndim == 0:
+        return x * 1
+    axis = one_axis(x, dim_or_axis(axis, dim), "cumprod")
+    n = x.shape[axis]
+    moved = x.swapaxes(axis, -1).unsqueeze(-2)  # (..., 1, n)
+    positions = arange(n, device=x.device)
+    later = positions.reshape(1, n) > positions.reshape(n, 1)  # (n, n): j > i, the elements after i
+    table = where(later, Tensor(x.device.xp.ones((), dtype=x.dtype)), moved)  # (..., n, n)
+    return prod(table, -1).swapaxes(axis, -1)
+
+
+METHODS = {"cumsum": cumsum, "prod": prod, "diff": diff, "cumprod": cumprod}

@@ -19,6 +19,7 @@ from minigrad.tensor import Tensor
 __all__ = [
     "broadcast_to", "cat", "chunk", "concat", "concatenate", "expand", "flatten", "permute", "ravel", "repeat",
     "reshape", "split", "squeeze", "stack", "swapaxes", "t", "tile", "transpose", "unbind", "unflatten", "unsqueeze",
+    "column_stack", "hstack", "row_stack", "vstack", "sum_to",
 ]
 
 
@@ -289,6 +290,42 @@ def tile(x: Tensor, *dims: Any) -> Tensor:
     dims = shape_arg(dims)
     return repeat(x, *((1,) * (x.ndim - len(dims)) + dims))
 
+
+
+# --- stacking in NumPy's manner: the inputs made 2-D (or kept 1-D) first ---
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Rows on top of each other: 1-D inputs become rows (1, n), then concat along axis 0."""
+    return concat([reshape(t, 1, -1) if t.ndim < 2 else t for t in tensors], axis=0)
+
+
+row_stack = vstack  # torch's other name
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Side by side: concat along axis 1, or along axis 0 when the inputs are 1-D."""
+    tensors = [reshape(t, 1) if t.ndim == 0 else t for t in tensors]
+    return concat(tensors, axis=0 if tensors[0].ndim == 1 else 1)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Columns side by side: 0-d and 1-D inputs become columns (n, 1), then concat along axis 1."""
+    return concat([reshape(t, -1, 1) if t.ndim < 2 else t for t in tensors], axis=1)
+
+
+
+def sum_to(x: Tensor, *shape: Any) -> Tensor:
+    """broadcast_to's adjoint (DeZero's F.sum_to): x summed down to ``shape``, over the leading axes that
+    broadcasting would add and the axes where ``shape`` has 1."""
+    shape = shape_arg(shape)
+    lead = x.ndim - len(shape)
+    if lead < 0 or builtins.any(n not in (1, m) for n, m in zip(shape, x.shape[lead:])):
+        raise ValueError(f"sum_to: a tensor of shape {x.shape} cannot be summed to {shape}")
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    if not axes:
+        return reshape(x, shape)
+    return reshape(x.sum(axis=axes, keepdims=True), shape)  # Tensor.sum: reduce.py's, attached by ops/__init__
 
 METHODS = {
     "reshape": reshape, "view": reshape, "permute": permute, "transpose": transpose, "t": t,

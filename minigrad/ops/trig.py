@@ -6,13 +6,14 @@ file gives ``Tensor``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from minigrad.autograd import Function
-from minigrad.ops.arguments import floating
+from minigrad.ops.arguments import binary, floating
 from minigrad.tensor import Tensor
 
-__all__ = ["acos", "asin", "atan", "cos", "cosh", "sin", "sinh", "tan"]
+__all__ = ["acos", "arctan2", "asin", "atan", "atan2", "cos", "cosh", "deg2rad", "rad2deg", "sin", "sinh", "tan"]
 
 
 class Sin(Function):
@@ -160,7 +161,45 @@ def cosh(x: Tensor) -> Tensor:
     return Cosh.apply(floating(x))
 
 
+
+class Atan2(Function):
+    """θ = atan2(y, x), the angle of the point (x, y) in (−π, π];  ∂θ/∂y = x / (x² + y²),  ∂θ/∂x = −y / (x² + y²)."""
+
+    @staticmethod
+    def forward(ctx: Function, y: Any, x: Any) -> Any:
+        ctx.save_for_backward(y, x)
+        return ctx.xp.arctan2(y, x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        y, x = ctx.saved_tensors
+        scale = grad / (x * x + y * y)
+        return (scale * x if ctx.needs_input_grad[0] else None,
+                -(scale * y) if ctx.needs_input_grad[1] else None)
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - torch's name
+    """The angle of the point (other, input): atan(input / other), in the right quadrant (torch.atan2);
+    integer inputs give a float angle, as in torch."""
+    return binary(Atan2, "atan2", floating(input) if isinstance(input, Tensor) else input,
+                  floating(other) if isinstance(other, Tensor) else other)
+
+
+arctan2 = atan2  # NumPy's name
+
+
+def deg2rad(x: Tensor) -> Tensor:
+    """x · π / 180."""
+    return x * (math.pi / 180)
+
+
+def rad2deg(x: Tensor) -> Tensor:
+    """x · 180 / π."""
+    return x * (180 / math.pi)
+
+
 METHODS = {
     "sin": sin, "cos": cos, "tan": tan, "asin": asin, "acos": acos, "atan": atan,
     "arcsin": asin, "arccos": acos, "arctan": atan, "sinh": sinh, "cosh": cosh,
+    "atan2": atan2, "arctan2": atan2, "deg2rad": deg2rad, "rad2deg": rad2deg,
 }

@@ -9,11 +9,20 @@ A training step::
     optimizer.zero_grad()
 """
 
+from minigrad.optim import lr_scheduler
 from minigrad.optim.adam import Adam, AdamW
 from minigrad.optim.clip import clip_grad_norm_
-from minigrad.optim.lr_scheduler import LambdaLR, LinearWarmup, LRScheduler, StepLR
+from minigrad.optim.lr_scheduler import (
+    CosineAnnealingLR,
+    LambdaLR,
+    LinearWarmup,
+    LRScheduler,
+    OneCycleLR,
+    ReduceLROnPlateau,
+    StepLR,
+)
 from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.sgd import SGD
 
-__all__ = ["SGD", "Adam", "AdamW", "LRScheduler", "LambdaLR", "LinearWarmup", "Optimizer", "StepLR",
-           "clip_grad_norm_"]
+__all__ = ["SGD", "Adam", "AdamW", "CosineAnnealingLR", "LRScheduler", "LambdaLR", "LinearWarmup", "OneCycleLR",
+           "Optimizer", "ReduceLROnPlateau", "StepLR", "clip_grad_norm_", "lr_scheduler"]

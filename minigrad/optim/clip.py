@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from minigrad import backend
 from minigrad.tensor import Tensor
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False) -> float:
+                    error_if_nonfinite: bool = False) -> Tensor:
     r"""Scale the gradients of ``parameters`` so that their joint norm is at most ``max_norm``.
 
     The joint norm treats all gradients as one long vector g::
@@ -17,7 +18,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
         ‖g‖ₚ = (Σᵢ |gᵢ|ᵖ)^(1/p)        (‖g‖_∞ = maxᵢ |gᵢ| for norm_type=inf)
         g ← g · min(1, max_norm / (‖g‖ₚ + 1e-6))
 
-    Returns ‖g‖ₚ as measured before clipping (a Python float), as ``torch.nn.utils.clip_grad_norm_``.
+    Returns ‖g‖ₚ as measured before clipping, a 0-d tensor as ``torch.nn.utils.clip_grad_norm_`` returns
+    (``norm.item()`` or ``float(norm)`` for the number).
     Parameters without a gradient are skipped. The gradient arrays are replaced, not written
     in place, because autograd may share one array between several gradients.
     """
@@ -28,7 +30,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     if norm_type <= 0:
         raise ValueError(f"clip_grad_norm_: norm_type must be > 0 (or inf), got {norm_type}")
     if not grads:
-        return 0.0
+        return Tensor(backend.default_device().xp.zeros((), dtype=backend.default_float))
 
     # One number per gradient, reduced on its device; a single float() brings the total to the host.
     xp = grads[0].device.xp
@@ -48,4 +50,4 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     if not clip_coefficient >= 1:  # below 1, or NaN: a NaN norm makes every gradient NaN, as torch's clamp does
         for grad in grads:
             grad.data = grad.data * clip_coefficient
-    return total_norm
+    return Tensor(xp.asarray(total_norm, dtype=grads[0].dtype))
