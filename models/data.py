@@ -361,6 +361,7 @@ class TsvData:
     pairs: list[tuple[str, str]]
     lines: list[int]
     skipped: dict[str, int] = field(default_factory=dict)  # reason → how many lines
+    extra_columns: int = 0  # lines with more columns after the target (Tatoeba's attribution): read, the rest ignored
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -439,6 +440,8 @@ def read_pairs(path: str | Path, skip_bad_lines: bool = False, max_line_bytes: i
         if not line.strip():
             continue
         source, tab, target = line.partition("\t")
+        target, extra, _ = target.partition("\t")  # a third column (an attribution, as Tatoeba's files have)
+        data.extra_columns += bool(extra)
         if not tab or not source.strip() or not target.strip():
             if skip_bad_lines:
                 data.skip("without source<TAB>target")
@@ -465,7 +468,7 @@ def check_pairs(data: TsvData, source_level: str, target_level: str, max_len: in
     """The pairs that fit: at most ``max_len`` tokens a side (chunks at level ``bpe``), and no reserved
     token (``<eos>``, ...) as a word, since it would end or pad the sentence there. Others are refused with the file
     and line, or skipped and counted with ``skip_bad_lines``."""
-    kept = TsvData(data.path, [], [], dict(data.skipped))
+    kept = TsvData(data.path, [], [], dict(data.skipped), data.extra_columns)
     hint = "or pass --skip-bad-lines"
     for (source, target), number in zip(data.pairs, data.lines):
         problem = reason = None

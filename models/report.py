@@ -153,6 +153,9 @@ def data_report(corpus: Any, name: str, max_len: int) -> DataReport:
     why = ", ".join(f"{count:,} {reason}" for reason, count in skipped.items() if count)
     report.lines.append(f"data: {name}: {read:,} pairs read" + (f", {skipped_total:,} skipped ({why})"
                                                                  if skipped_total else ""))
+    if c.extra_columns:
+        report.lines.append(f"columns: {c.extra_columns:,} lines have more than two tab-separated columns (an "
+                            "attribution, say); only the first two, source and target, are read")
     for side in ("source", "target"):
         if side in levels:
             report.lines.append(levels[side].line(side))

@@ -170,6 +170,7 @@ class Corpus:
     skipped_by_reason: dict[str, int] = field(default_factory=dict)
     levels: dict[str, LevelChoice] = field(default_factory=dict)  # "source"/"target" → level and why
     sentences: bool = False  # real sentences (scored by chrF and BLEU), not patterns (scored by exact match)
+    extra_columns: int = 0  # lines of the file whose columns after the target were ignored
 
     def encode_source(self, text: str) -> list[int]:
         ids = self.source_vocab.encode(text)
@@ -205,11 +206,11 @@ def load_corpus(config: TrainConfig) -> Corpus:
         levels = choose_levels(config, data.pairs)
         data = check_pairs(data, levels["source"].level, levels["target"].level, config.max_len,
                            config.skip_bad_lines)
-        pairs, skipped = data.pairs, data.skipped
+        pairs, skipped, extra_columns = data.pairs, data.skipped, data.extra_columns
     else:
         if config.task not in TASKS:
             raise DataError(f"unknown task {config.task!r}; the built-in tasks are {', '.join(TASKS)}")
-        pairs, skipped = task_pairs(config.task, config.seed, config.size), {}
+        pairs, skipped, extra_columns = task_pairs(config.task, config.seed, config.size), {}, 0
         read, levels = len(pairs), choose_levels(config, pairs, TASKS[config.task].level)
     train, valid, test = split(pairs, config.seed, config.valid_fraction, config.test_fraction)
     if not train or not valid:
@@ -219,7 +220,7 @@ def load_corpus(config: TrainConfig) -> Corpus:
     target_vocab = Vocab.build([t for _, t in train], levels["target"].level, merges)
     sentences = target_vocab.level == "bpe" or is_sentences([t for _, t in train])
     return Corpus(train, valid, test, source_vocab, target_vocab, config.reverse_source, sum(skipped.values()),
-                  read, skipped, levels, sentences)
+                  read, skipped, levels, sentences, extra_columns)
 
 
 # --- batches -------------------------------------------------------------------------------------

@@ -532,3 +532,12 @@ def test_flatten_of_a_size_0_tensor_has_torchs_shape() -> None:
     torch = pytest.importorskip("torch")
     for shape, (start, end) in [((2, 3, 0, 4), (2, 3)), ((0, 3, 4), (0, 1)), ((2, 0), (0, -1))]:
         assert mg.zeros(*shape).flatten(start, end).shape == tuple(torch.zeros(*shape).flatten(start, end).shape)
+
+
+def test_a_third_column_such_as_tatoebas_attribution_is_not_read_into_the_target(tmp_path) -> None:
+    from models.data import read_pairs
+
+    data = tmp_path / "tatoeba.tsv"
+    data.write_text("Go.\t가.\tCC-BY 2.0 (France) Attribution: tatoeba.org #1\nHi.\t안녕.\n", encoding="utf-8")
+    read = read_pairs(data)
+    assert read.pairs == [("Go.", "가."), ("Hi.", "안녕.")] and read.extra_columns == 1
