@@ -257,13 +257,13 @@ def expected_shapes(config: dict[str, Any], vocab_sizes: list[int]) -> dict[str,
     """
     from models.seq2seq import build_model  # noqa: PLC0415 - models.seq2seq imports a lot
 
+    defaults = _model_parameters()
     structure = {key: value for key, value in config.items()
-                 if key in _model_parameters() and key not in SIZES and key != "device"}
+                 if key in defaults and key not in SIZES and key != "device"}
     structure["dropout"] = 0.0
     heads = int(config.get("heads", 4)) if config.get("model", "lstm") == "transformer" else 1
     base = {"source_vocab": 5, "target_vocab": 7, "embed_size": 2, "hidden_size": 3 * heads, "ff_size": 11}
     step = {"source_vocab": 1, "target_vocab": 1, "embed_size": 1, "hidden_size": heads, "ff_size": 1}
-    defaults = _model_parameters()
     actual = {"source_vocab": vocab_sizes[0], "target_vocab": vocab_sizes[1],
               **{key: config.get(key, defaults[key]) for key in ("embed_size", "hidden_size", "ff_size")}}
 

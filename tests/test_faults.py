@@ -513,7 +513,6 @@ def test_a_negative_gather_or_scatter_index_is_refused_and_a_0d_tensor_is_not_it
 def test_evaluate_keeps_no_more_than_one_batch_of_attention_matrices(run, monkeypatch) -> None:
     import models.training as training
 
-    _, config, corpus = run
     loaded = load_checkpoint(run[0] / "best.safetensors")
     seen: list[int] = []
     real = training.translate

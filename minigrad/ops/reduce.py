@@ -362,31 +362,12 @@ def root(s: Tensor, k: float) -> Tensor:
     return Root.apply(s, k)
 
 
-class EuclideanNorm(Function):
-    """y = √(Σ x²) over ``axis``;  dy/dx = x / y, and 0 where y = 0 (torch's subgradient, not 0/0)."""
-
-    @staticmethod
-    def forward(ctx: Function, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
-        ctx.axis = axis
-        kept = ctx.xp.sqrt((x * x).sum(axis=axis, keepdims=True))
-        ctx.save_for_backward(x)
-        return kept if keepdims else kept.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axis))
-
-    @staticmethod
-    def backward(ctx: Function, grad: Tensor) -> tuple[Tensor, None, None]:
-        x, = ctx.saved_tensors
-        kept = EuclideanNorm.apply(x, ctx.axis, True)  # y again, as an op of x: so this backward has a backward
-        grad = grad.reshape(kept.shape)
-        zero = kept == 0  # masked after the product, as torch: a NaN or inf grad at a zero norm still gives 0
-        return where(zero, 0.0, grad * x / where(zero, 1.0, kept)), None, None
-
-
 def norm(x: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """The p-norm (Σ |x|ᵖ)^(1/p) over ``dim`` (all of x if None): p = 2 ("fro"), 1, inf, -inf, or any p > 0;
     p = 0 counts the non-zero elements."""
     axes = positive_axes(x, dim, "norm")
     if p in (2, "fro"):
-        return EuclideanNorm.apply(x, axes, keepdim)
+        return PNorm.apply(x, axes, keepdim, 2)
     if p == math.inf:
         return amax(x.abs(), axis=axes, keepdims=keepdim)
     if p == -math.inf:
@@ -401,7 +382,8 @@ def norm(x: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False)
 
 
 class PNorm(Function):
-    """y = (Σ |x|ᵖ)^(1/p) over ``axis``;  dy/dxᵢ = xᵢ |xᵢ|^(p-2) / y^(p-1), and 0 where y = 0 (as torch).
+    """y = (Σ |x|ᵖ)^(1/p) over ``axis``;  dy/dxᵢ = xᵢ |xᵢ|^(p-2) / y^(p-1) (x / y for p = 2), and 0 where
+    y = 0 (torch's subgradient, not 0/0).
 
     Written per element rather than as a root of a sum: an infinite xᵢ then spoils only its own
     gradient (inf / inf), not every other element's.
@@ -410,7 +392,10 @@ class PNorm(Function):
     @staticmethod
     def forward(ctx: Function, x: Any, axis: tuple[int, ...], keepdims: bool, p: float) -> Any:
         ctx.axis, ctx.p = axis, p
-        kept = (ctx.xp.abs(x) ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+        if p == 2:  # √(Σ x²), the Euclidean norm
+            kept = ctx.xp.sqrt((x * x).sum(axis=axis, keepdims=True))
+        else:
+            kept = (ctx.xp.abs(x) ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
         ctx.save_for_backward(x)
         return kept if keepdims else kept.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axis))
 
@@ -421,7 +406,8 @@ class PNorm(Function):
         kept = PNorm.apply(x, ctx.axis, True, p)  # y again, as an op of x: so this backward has a backward
         grad = grad.reshape(kept.shape)
         zero = kept == 0
-        slope = x * x.abs() ** (p - 2) / where(zero, 1.0, kept) ** (p - 1)
+        safe = where(zero, 1.0, kept)
+        slope = x / safe if p == 2 else x * x.abs() ** (p - 2) / safe ** (p - 1)
         return where(zero, 0.0, grad * slope), None, None, None
 
 

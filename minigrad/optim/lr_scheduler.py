@@ -218,7 +218,7 @@ class OneCycleLR(LRScheduler):
         return rates
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(LRScheduler):
     """Divide the rate when a measured metric stops improving, as ``torch.optim.lr_scheduler.ReduceLROnPlateau``.
 
     Call ``step(metric)`` once per epoch. After more than ``patience`` epochs without a better value
@@ -264,12 +264,3 @@ class ReduceLROnPlateau:
                     group["lr"] = reduced
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list[float]:
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        return {key: value for key, value in vars(self).items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        self.__dict__.update(state_dict)
