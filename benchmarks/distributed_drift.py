@@ -52,7 +52,8 @@ def record(args: argparse.Namespace) -> None:
     defaults, _ = run_defaults({}, "numbers")
     with tempfile.TemporaryDirectory() as out:
         config = TrainConfig(**{**defaults, "task": "numbers", "seed": args.seed, "out": out,
-                                **({"epochs": args.epochs} if args.epochs else {})})
+                                **({"epochs": args.epochs} if args.epochs else {}),
+                                **({"size": args.size} if args.size else {})})
         corpus = load_corpus(config)
         trainer = Trainer(config, corpus, progress_bar=False)
         names = list(trainer.model.state_dict())
@@ -180,6 +181,7 @@ def main() -> None:
     parser.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare two recorded runs")
     parser.add_argument("--every", type=int, default=10, help="keep the weights every this many steps")
     parser.add_argument("--epochs", type=int, help="epochs (default: the numbers task's, 2)")
+    parser.add_argument("--size", type=int, help="pairs the numbers task generates (default: the task's, 10,000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads per process")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")

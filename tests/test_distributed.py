@@ -537,6 +537,30 @@ def test_the_cost_benchmark_runs_on_two_processes_and_prints_its_row():
 
 
 @needs_mpi
+def test_one_process_that_sums_each_batch_as_two_shares_is_bitwise_the_two_process_run(tmp_path):
+    """benchmarks/distributed_drift.py, small: the trainer on 2 processes, and on 1 process computing
+    each batch's gradient as the 2 shares' (scaled by their tokens, added in rank order). Bitwise
+    equal at every step: the two paths differ in the order of that sum and in nothing else
+    (docs/distributed.md, "Why a long run ends elsewhere")."""
+    drift = str(ROOT / "benchmarks" / "distributed_drift.py")
+    small = ["--size", "400", "--epochs", "2", "--every", "2"]
+    for processes, name, extra in ((2, "two", []), (1, "shares", ["--shares", "2"]), (1, "one", [])):
+        command = [sys.executable, drift, *small, "--save", str(tmp_path / f"{name}.npz"), *extra]
+        done = mpirun(2, *command) if processes == 2 else run(command)
+        assert done.returncode == 0, done.stderr[-3000:]
+    runs = {name: np.load(tmp_path / f"{name}.npz") for name in ("two", "shares", "one")}
+    steps = list(runs["two"]["steps"])
+    assert steps == list(runs["shares"]["steps"]) and len(steps) >= 5, steps
+    for step in steps:
+        assert (runs["shares"][f"w{step}"] == runs["two"][f"w{step}"]).all(), step
+        assert np.abs(runs["one"][f"w{step}"] - runs["two"][f"w{step}"]).max() <= 1e-4, step  # (lr 0.003)
+    assert (runs["shares"]["best"] == runs["two"]["best"]).all()
+    assert (runs["one"]["best"] != runs["two"]["best"]).any()  # the whole batch at once is summed otherwise
+    compared = run([sys.executable, drift, "--compare", str(tmp_path / "two.npz"), str(tmp_path / "shares.npz")])
+    assert compared.returncode == 0 and "best.safetensors: max abs difference 0," in compared.stdout, compared
+
+
+@needs_mpi
 def test_processes_that_built_different_models_are_refused_in_one_line(tmp_path):
     """Rank 1 runs another command (--hidden 8): rank 0 names both models and ends the run."""
     arguments = [*TRAIN, "--out", str(tmp_path / "mixed")]
