@@ -200,9 +200,9 @@ def flatten_gradients(parameters: Sequence[Tensor]) -> Any:
     """All gradients of ``parameters`` as one flat array on their device, in order; zeros for a
     parameter without one. Made with the device's own array module (NumPy, CuPy, or the strict
     stand-in), so a gradient on a GPU never leaves it here."""
-    xp = parameters[0].device.xp
-    return xp.concatenate([p.grad.data.ravel() if p.grad is not None else xp.zeros(p.data.size, dtype=p.data.dtype)
-                           for p in parameters])
+    xp, dtype = parameters[0].device.xp, parameters[0].data.dtype
+    return xp.concatenate([p.grad.data.ravel() if p.grad is not None else xp.zeros(p.data.size, dtype=dtype)
+                           for p in parameters], dtype=dtype)
 
 
 def unflatten_gradients(flat: Any, parameters: Sequence[Tensor]) -> None:
