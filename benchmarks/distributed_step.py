@@ -2,7 +2,8 @@
 
     python benchmarks/distributed_step.py --threads 2          # 1 process, the whole batch
     mpiexec -n 2 python benchmarks/distributed_step.py         # 2 processes, half the batch each
-    mpiexec -n 4 python benchmarks/distributed_step.py         # 4 (oversubscribed on 2 cores)
+    mpiexec -n 3 python benchmarks/distributed_step.py         # 3 and 4: oversubscribed on 2 cores
+    mpiexec -n 4 python benchmarks/distributed_step.py
 
 The model is the dates configuration of ``minigrad-translate train`` (LSTM encoder and Luong
 decoder, dot score, hidden 256, embedding 16, the fused LSTM), float32, on a global batch of
@@ -13,13 +14,15 @@ Adam. Each step is timed in parts on every process:
 
     compute   forward and backward of this process's share
     wait      a barrier right after: the time the fastest process waits for the slowest
-    reduce    average_gradients: the gradient buffer copied out, all-reduced, copied back
+    reduce    average_gradients: the counts all-reduced, the gradient buffer made (one copy of
+              every gradient), all-reduced in place by MPI, and cut back into the gradients
     update    clipping and Adam
 
 and the table gives the median over ``--steps`` steps of the slowest process's time for each part.
 The bytes: the gradient buffer (4 bytes a parameter), and what one process sends in a ring
-all-reduce of it, 2(P−1)/P times that. Last, MPI's Allreduce and :func:`ring_allreduce` (the
-lesson, in Python) on a buffer of that size, median of ``--steps`` calls. The 1-minute load
+all-reduce of it, 2(P−1)/P times that. Then the buffer alone (*buffer*: made from the
+gradients and cut back into them, without MPI, on rank 0), and last MPI's Allreduce and
+:func:`ring_allreduce` (the lesson, in Python) on a buffer of that size, median of ``--steps`` calls. The 1-minute load
 average is printed before and after: the machine may be shared.
 """
 
@@ -86,7 +89,12 @@ def main() -> None:
     slowest = {name: [max(times) for times in zip(*gathered(world, values))] for name, values in parts.items()}
     parameters = sum(p.data.size for p in model.parameters())
     buffer = np.ones(parameters, dtype=np.float32)
-    mpi_ms, ring_ms = [], []
+    mpi_ms, ring_ms, buffer_ms = [], [], []
+    used = [p for p in model.parameters() if p.grad is not None]
+    for _ in range(args.steps):  # the buffer alone, no MPI: made from the gradients and cut back into them
+        begin = time.perf_counter()
+        distributed.unflatten_gradients(distributed.flatten_gradients(used), used)
+        buffer_ms.append(time.perf_counter() - begin)
     if world.comm is not None:
         for _ in range(args.steps):
             out = np.empty_like(buffer)
@@ -102,14 +110,15 @@ def main() -> None:
         return
     ms = lambda values: statistics.median(values) * 1000  # noqa: E731
     size = world.size
+    route = distributed.route_for(mg.get_device("cpu"), world).name if size > 1 else "none (one process)"
     print(f"load average (1 min) at start {load_before:.2f}, at end {os.getloadavg()[0]:.2f}; "
           f"{size} process(es), {args.threads} BLAS thread(s) each, global batch {args.batch} "
-          f"({len(rows)} on rank 0), {parameters:,} parameters")
+          f"({len(rows)} on rank 0), {parameters:,} parameters; gradient route: {route}")
     print("processes | step ms | compute ms | wait ms | reduce ms | update ms | gradient MB | sent per process MB "
-          "| MPI Allreduce ms | ring_allreduce ms")
+          "| buffer ms | MPI Allreduce ms | ring_allreduce ms")
     print(f"{size} | {ms(slowest['step']):.1f} | {ms(slowest['compute']):.1f} | {ms(slowest['wait']):.1f} | "
           f"{ms(slowest['reduce']):.2f} | {ms(slowest['update']):.1f} | {buffer.nbytes / 1e6:.2f} | "
-          f"{2 * (size - 1) / size * buffer.nbytes / 1e6:.2f} | "
+          f"{2 * (size - 1) / size * buffer.nbytes / 1e6:.2f} | {ms(buffer_ms):.2f} | "
           + (f"{ms(mpi_ms):.2f} | {ms(ring_ms):.2f}" if mpi_ms else "- | -"))
 
 

@@ -15,8 +15,12 @@ all-gather) written with point-to-point messages. Training uses MPI's own ``Allr
 MPICH implements with the same ring (or recursive halving) on large buffers and is written in C.
 
 Without ``mpiexec`` this module is a world of one process and never imports mpi4py, so nothing
-else in minigrad needs it. Gradients cross between processes through host (NumPy) memory, by
-an explicit copy (``to_host``), which the strict device allows and a silent ``np.asarray`` would not.
+else in minigrad needs it. The gradient buffer is made on the parameters' device, with that
+device's array module; which way it then travels is decided in one place, :func:`choose_route`:
+MPI on the NumPy buffer itself on the CPU; on a GPU, NCCL if CuPy has it, else an MPI that takes
+GPU memory, else through the host by explicit copies (``to_host`` and back), which the strict
+device allows and a silent ``np.asarray`` would not. The NCCL and CUDA-aware calls are a thin
+adapter that only a GPU runs (docs/distributed.md, "The GPU").
 """
 
 from __future__ import annotations
@@ -150,7 +154,7 @@ def broadcast_parameters(parameters: Iterable[Tensor], world: World) -> None:
         return
     flat = np.concatenate([to_host(p.data).ravel() for p in parameters])
     world.comm.Bcast(flat, root=0)
-    _unflatten_into(flat, parameters, grads=False)
+    _unflatten_into(flat, parameters)
 
 
 def _model(held: tuple[int, int, list[str]]) -> str:
@@ -166,9 +170,11 @@ def average_gradients(parameters: Iterable[Tensor], world: World, count: float,
     whole batch on one process. A rank with no items passes count 0 and no gradients. ``sums``
     (a loss times its count, say) are added up over the ranks too. Returns (Σᵣ nᵣ, *Σᵣ sums).
 
-    Two all-reduces: a small float64 one of the counts, the sums, and which parameters have a
-    gradient on any rank (a parameter that none touched keeps ``grad = None``, as on one
-    process), then one of all gradients in one flat buffer, each scaled by nᵣ / Σ nᵣ first.
+    Two all-reduces: a small float64 one, on the host, of the counts, the sums, and which
+    parameters have a gradient on any rank (a parameter that none touched keeps ``grad = None``,
+    as on one process); then one of all gradients in one flat buffer on the parameters' device
+    (:func:`flatten_gradients`), each scaled by nᵣ / Σ nᵣ first, by the route :func:`choose_route`
+    picks for that device.
     """
     parameters = list(parameters)
     has_grad = [p.grad is not None for p in parameters]
@@ -180,16 +186,149 @@ def average_gradients(parameters: Iterable[Tensor], world: World, count: float,
         return (float(total), *map(float, summed))
     used = [p for p, t in zip(parameters, touched) if t]
     if used:
-        flat = np.zeros(sum(p.data.size for p in used), dtype=used[0].data.dtype)  # one buffer, on the host
-        offset = 0
-        for p in used:
-            if p.grad is not None:  # an explicit copy to the host: the strict device refuses a silent one
-                flat[offset:offset + p.data.size] = to_host(p.grad.data).ravel()
-            offset += p.data.size
+        flat = flatten_gradients(used)
         flat *= flat.dtype.type(count / total if total else 0.0)  # nᵣ / Σ nᵣ
-        world.comm.Allreduce(_in_place(), flat)
-        _unflatten_into(flat, used, grads=True)
+        device = used[0].device
+        unflatten_gradients(allreduce_sum(flat, world, route_for(device, world), device), used)
     return (float(total), *map(float, summed))
+
+
+# --- the gradient buffer, on the parameters' device --------------------------------------------
+
+
+def flatten_gradients(parameters: Sequence[Tensor]) -> Any:
+    """All gradients of ``parameters`` as one flat array on their device, in order; zeros for a
+    parameter without one. Made with the device's own array module (NumPy, CuPy, or the strict
+    stand-in), so a gradient on a GPU never leaves it here."""
+    xp, dtype = parameters[0].device.xp, parameters[0].data.dtype
+    return xp.concatenate([p.grad.data.ravel() if p.grad is not None else xp.zeros(p.data.size, dtype=dtype)
+                           for p in parameters], dtype=dtype)
+
+
+def unflatten_gradients(flat: Any, parameters: Sequence[Tensor]) -> None:
+    """Each parameter's ``.grad`` becomes its piece of ``flat`` (a view, on ``flat``'s device), in its shape."""
+    offset = 0
+    for p in parameters:
+        p.grad = Tensor(flat[offset:offset + p.data.size].reshape(p.shape))
+        offset += p.data.size
+
+
+# --- which way the gradient buffer travels: the one place that decides -------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """How the gradient buffer of one step is summed over the processes, and why that way.
+
+    * ``"mpi"``: NumPy arrays; MPI's ``Allreduce`` reads and writes the buffer where it is.
+    * ``"nccl"``: CuPy arrays; NCCL's all-reduce, GPU to GPU (``cupy.cuda.nccl``).
+    * ``"cuda-aware mpi"``: CuPy arrays handed to MPI's ``Allreduce`` as they are; the MPI library
+      moves GPU memory itself.
+    * ``"host-staged"``: the buffer is copied to the host explicitly (``to_host``), all-reduced
+      there by MPI, and copied back (``device.asarray``): two copies a step, always possible.
+    """
+
+    name: str
+    why: str
+
+
+def choose_route(device_kind: str, nccl: bool, cuda_aware_mpi: bool) -> Route:
+    """The route for gradients on a device of ``device_kind`` (``"cpu"``, ``"cuda"``, ``"strict"``),
+    given what was found: NCCL through CuPy, and an MPI that takes GPU memory. NCCL first (made for
+    GPUs, and what PyTorch and ChainerMN use), then a CUDA-aware MPI, then the host."""
+    if device_kind == "cpu":
+        return Route("mpi", "NumPy arrays: MPI all-reduces the buffer in place")
+    if device_kind == "cuda" and nccl:
+        return Route("nccl", "CuPy arrays and NCCL (cupy.cuda.nccl): the buffer stays on the GPU")
+    if device_kind == "cuda" and cuda_aware_mpi:
+        return Route("cuda-aware mpi", "CuPy arrays, no NCCL, and an MPI that takes GPU memory "
+                                       "(mpi_memory_alloc_kinds names cuda): the buffer stays on the GPU")
+    if device_kind == "cuda":
+        return Route("host-staged", "CuPy arrays, but neither NCCL (cupy.cuda.nccl) nor an MPI that takes GPU "
+                                    "memory: the buffer goes through the host, copied explicitly each way")
+    return Route("host-staged", f"{device_kind!r} arrays are not NumPy's, and only a GPU has NCCL or a CUDA-aware "
+                                "MPI: the buffer goes through the host, copied explicitly each way")
+
+
+def cuda_aware(memory_kinds: str) -> bool:
+    """Does an MPI library that reports these memory kinds (MPI 4.1's ``mpi_memory_alloc_kinds`` info
+    key, such as ``"mpi,system"`` or ``"mpi,system,cuda:device"``) take CUDA device memory?"""
+    kinds = {kind.strip() for kind in memory_kinds.split(",")}
+    return "cuda" in kinds or "cuda:device" in kinds
+
+
+_routes: dict[str, Route] = {}
+
+
+def route_for(device: Any, world: World) -> Route:
+    """:func:`choose_route` for this ``device`` (a :class:`minigrad.backend.Device`) in this world, once
+    per device: NCCL and the MPI's memory kinds are looked for on a ``cuda`` device only, so CuPy is
+    never imported for the CPU or the strict device."""
+    if device.name not in _routes:
+        nccl = mpi_gpu = False
+        if device.kind == "cuda":
+            nccl = _nccl_available()
+            mpi_gpu = world.comm is not None and cuda_aware(_memory_kinds(world.comm))
+        _routes[device.name] = choose_route(device.kind, nccl, mpi_gpu)
+    return _routes[device.name]
+
+
+def _memory_kinds(comm: Any) -> str:
+    """What the MPI library says it can send (MPI 4.1 and later; an older one says nothing: "")."""
+    info = comm.Get_info()
+    try:
+        return info.Get("mpi_memory_alloc_kinds") or ""
+    finally:
+        info.Free()
+
+
+def allreduce_sum(flat: Any, world: World, route: Route, device: Any) -> Any:
+    """Σ over the ranks of ``flat`` (one array on ``device``) by ``route``; returns the sum, on ``device``."""
+    if route.name == "mpi":
+        world.comm.Allreduce(_in_place(), flat)
+        return flat
+    if route.name == "host-staged":
+        host = to_host(flat)  # the explicit copy to the host; the strict device (and CuPy) refuse a silent one
+        world.comm.Allreduce(_in_place(), host)
+        return device.asarray(host)  # and back, explicitly
+    if route.name == "nccl":
+        return _nccl_allreduce(flat, world, device)
+    if route.name == "cuda-aware mpi":
+        device.xp.cuda.get_current_stream().synchronize()  # the buffer is complete before MPI reads it
+        world.comm.Allreduce(_in_place(), flat)
+        return flat
+    raise DistributedError(f"unknown gradient route {route.name!r}")
+
+
+# --- NCCL through CuPy: a thin adapter, run only on GPUs (never on this project's CI; see the docs) ----
+
+_nccl_communicators: dict[str, Any] = {}
+
+
+def _nccl_available() -> bool:
+    try:
+        from cupy.cuda import nccl  # noqa: PLC0415 - only on a GPU
+    except ImportError:
+        return False
+    return bool(getattr(nccl, "available", False))
+
+
+def _nccl_allreduce(flat: Any, world: World, device: Any) -> Any:
+    """NCCL's sum of ``flat`` in place on each GPU; the communicator is made once, from an id rank 0
+    draws and sends to the others over MPI (as ChainerMN does)."""
+    from cupy.cuda import nccl  # noqa: PLC0415 - only on a GPU
+
+    with device.xp.cuda.Device(device.index):
+        if device.name not in _nccl_communicators:
+            unique_id = world.comm.bcast(nccl.get_unique_id() if world.is_root else None, root=0)
+            _nccl_communicators[device.name] = nccl.NcclCommunicator(world.size, unique_id, world.rank)
+        types = {np.dtype("float16"): nccl.NCCL_FLOAT16, np.dtype("float32"): nccl.NCCL_FLOAT32,
+                 np.dtype("float64"): nccl.NCCL_FLOAT64}
+        stream = device.xp.cuda.get_current_stream()
+        _nccl_communicators[device.name].allReduce(flat.data.ptr, flat.data.ptr, flat.size, types[np.dtype(flat.dtype)],
+                                                   nccl.NCCL_SUM, stream.ptr)
+        stream.synchronize()
+    return flat
 
 
 def _in_place() -> Any:
@@ -198,17 +337,13 @@ def _in_place() -> Any:
     return MPI.IN_PLACE
 
 
-def _unflatten_into(flat: np.ndarray, parameters: list[Tensor], grads: bool) -> None:
-    """Cut ``flat`` back into the parameters' shapes, onto their devices: into ``.grad``, or the weights."""
+def _unflatten_into(flat: np.ndarray, parameters: list[Tensor]) -> None:
+    """Cut the host buffer ``flat`` back into the parameters' shapes, into their weights, on their devices."""
     offset = 0
     for p in parameters:
         piece = flat[offset:offset + p.data.size].reshape(p.shape)
         offset += p.data.size
-        on_device = p.device.asarray(piece, dtype=p.data.dtype)
-        if grads:
-            p.grad = Tensor(on_device)
-        else:
-            p.data[...] = on_device
+        p.data[...] = p.device.asarray(piece, dtype=p.data.dtype)
 
 
 def ring_allreduce(values: np.ndarray, comm: Any) -> np.ndarray:

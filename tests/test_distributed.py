@@ -141,6 +141,90 @@ def test_in_a_world_of_one_the_gradients_stay_and_the_counts_come_back():
     assert weight.grad.tolist() == [2.0, 4.0]
 
 
+# --- the gradient buffer and its route, decided in one place ----------------------------------
+
+
+@pytest.mark.parametrize(("kind", "nccl", "cuda_aware_mpi", "route"), [
+    ("cpu", False, False, "mpi"), ("cpu", True, True, "mpi"),
+    ("cuda", True, False, "nccl"), ("cuda", True, True, "nccl"),
+    ("cuda", False, True, "cuda-aware mpi"), ("cuda", False, False, "host-staged"),
+    ("strict", False, False, "host-staged"), ("strict", True, True, "host-staged")])
+def test_the_gradients_route_is_nccl_then_cuda_aware_mpi_then_the_host(kind, nccl, cuda_aware_mpi, route):
+    chosen = distributed.choose_route(kind, nccl, cuda_aware_mpi)
+    assert chosen.name == route
+    assert chosen.why  # every choice says why
+
+
+@pytest.mark.parametrize(("kinds", "expected"), [
+    ("mpi,system", False), ("", False), ("mpi,system,cuda:host", False), ("mpi,system,cuda:device", True),
+    ("mpi, system, cuda", True), ("cuda:managed,cuda:device", True), ("rocm:device", False)])
+def test_an_mpi_takes_gpu_memory_when_its_memory_kinds_name_cuda_device_memory(kinds, expected):
+    assert distributed.cuda_aware(kinds) is expected
+
+
+def test_the_route_for_the_cpu_and_the_strict_device_never_looks_for_cupy(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)  # importing it would fail: it is never tried
+    monkeypatch.setattr(distributed, "_routes", {})
+    world = distributed.World(0, 2)  # no communicator: the probe of MPI's memory kinds is for cuda only
+    assert distributed.route_for(mg.get_device("cpu"), world).name == "mpi"
+    assert distributed.route_for(mg.get_device("strict"), world).name == "host-staged"
+
+
+def counting_host_copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the strict device's explicit host copies (``.get()``) from now on."""
+    from minigrad.strict import StrictArray
+
+    copies: list[int] = []
+    get = StrictArray.get
+    monkeypatch.setattr(StrictArray, "get", lambda self: copies.append(self.size) or get(self))
+    return copies
+
+
+def test_on_the_strict_device_the_gradient_buffer_is_made_and_cut_on_the_device(monkeypatch):
+    """flatten_gradients and unflatten_gradients use the device's array module only: on the strict
+    device (which refuses every silent conversion to NumPy, as CuPy does) they run without one
+    copy to the host, and what comes back is the gradients, on the device."""
+    from minigrad.strict import StrictArray
+
+    weights = [mg.tensor(np.arange(6.0).reshape(2, 3), device="strict", requires_grad=True),
+               mg.tensor([1.0, -2.0], device="strict", requires_grad=True),
+               mg.tensor([5.0], device="strict", requires_grad=True)]
+    ((weights[0] * weights[0]).sum() + (weights[1] * 3.0).sum()).backward()  # weights[2] gets no gradient
+    copies = counting_host_copies(monkeypatch)
+    flat = distributed.flatten_gradients(weights)
+    assert isinstance(flat, StrictArray) and flat.shape == (9,)
+    flat *= flat.dtype.type(0.5)
+    distributed.unflatten_gradients(flat, weights)
+    assert copies == []  # not one copy to the host
+    assert all(isinstance(w.grad.data, StrictArray) for w in weights)
+    assert [w.grad.shape for w in weights] == [(2, 3), (2,), (1,)]
+    assert weights[0].grad.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert weights[1].grad.tolist() == [1.5, 1.5] and weights[2].grad.tolist() == [0.0]
+
+
+def test_the_host_staged_route_copies_the_buffer_explicitly_once_each_way(monkeypatch):
+    """On the host-staged route the one way to the host is ``to_host`` (the strict device's ``.get()``,
+    CuPy's too), of the whole buffer at once, and the sum comes back as a device array. A
+    communicator of one process whose Allreduce is MPI's for one rank (the sum is the buffer itself)
+    stands in for MPI here; the 2-process tests below run it on MPI."""
+    from minigrad.strict import StrictArray
+
+    class OneRank:
+        def Allreduce(self, where, buffer):  # noqa: N802 - MPI's name
+            assert type(buffer) is np.ndarray  # MPI is handed host memory, never a device array
+            self.summed = buffer.copy()
+
+    monkeypatch.setattr(distributed, "_in_place", lambda: None)
+    device = mg.get_device("strict")
+    flat = device.asarray(np.arange(5.0, dtype=np.float32))
+    copies = counting_host_copies(monkeypatch)
+    comm = OneRank()
+    route = distributed.choose_route("strict", False, False)
+    summed = distributed.allreduce_sum(flat, distributed.World(0, 1, comm=comm), route, device)
+    assert copies == [5]  # one explicit copy of the whole buffer
+    assert isinstance(summed, StrictArray) and summed.tolist() == comm.summed.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
 # --- several processes ---------------------------------------------------------------------------
 
 
@@ -203,6 +287,22 @@ STEPS = """
         return model, optim.Adam(model.parameters(), lr=0.01)
 
 
+    copies, average = [], distributed.average_gradients
+    if device == "strict":  # every explicit copy to the host (.get()) made while gradients are averaged
+        from minigrad.strict import StrictArray
+
+        get = StrictArray.get
+        StrictArray.get = lambda self: copies.append(self.size) or get(self)
+
+    def counted(*arguments):
+        copies.clear()
+        result = average(*arguments)
+        counted.copies.append(list(copies))
+        return result
+
+    counted.copies = []
+    distributed.average_gradients = counted  # models.parallel calls it by this name
+
     whole_model, whole_optimizer = build(0)  # the reference: one process, the whole batch
     model, optimizer = build(world.rank)  # each rank starts elsewhere; the broadcast makes it rank 0's
     distributed.broadcast_parameters(model.parameters(), world)
@@ -227,7 +327,13 @@ STEPS = """
             difference = float(np.abs(a.numpy() - b.numpy()).max())
             assert difference <= tolerance, (step, name, difference)
     assert clipped >= 4, clipped  # clipping took part
-    report(f"rank {world.rank}: {len(batches) * 2} steps agree")
+    route = distributed.route_for(mg.get_device(device), world).name
+    size = sum(p.data.size for p in model.parameters())
+    if device == "strict":  # host-staged: one explicit copy of the whole gradient buffer a step, nothing else
+        assert route == "host-staged" and counted.copies == [[size]] * len(batches) * 2, counted.copies
+    else:
+        assert route == "mpi", route
+    report(f"rank {world.rank}: {len(batches) * 2} steps agree, {route}")
 """
 
 
@@ -250,7 +356,8 @@ def test_a_two_process_step_equals_a_one_process_step_on_the_whole_batch(model, 
     silently turned into a NumPy array (the strict device would refuse that)."""
     result = run_script(2, STEPS, tmp_path, dtype, model, device)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip() == "rank 0: 8 steps agree | rank 1: 8 steps agree"
+    route = "host-staged" if device == "strict" else "mpi"
+    assert result.stdout.strip() == f"rank 0: 8 steps agree, {route} | rank 1: 8 steps agree, {route}"
 
 
 # --- the command line under mpiexec --------------------------------------------------------------
@@ -427,6 +534,30 @@ def test_the_cost_benchmark_runs_on_two_processes_and_prints_its_row():
     header, row = result.stdout.splitlines()[1:3]
     assert header.startswith("processes | step ms | compute ms | wait ms | reduce ms")
     assert row.startswith("2 | ") and len(row.split(" | ")) == len(header.split(" | "))
+
+
+@needs_mpi
+def test_one_process_that_sums_each_batch_as_two_shares_is_bitwise_the_two_process_run(tmp_path):
+    """benchmarks/distributed_drift.py, small: the trainer on 2 processes, and on 1 process computing
+    each batch's gradient as the 2 shares' (scaled by their tokens, added in rank order). Bitwise
+    equal at every step: the two paths differ in the order of that sum and in nothing else
+    (docs/distributed.md, "Why a long run ends elsewhere")."""
+    drift = str(ROOT / "benchmarks" / "distributed_drift.py")
+    small = ["--size", "400", "--epochs", "2", "--every", "2"]
+    for processes, name, extra in ((2, "two", []), (1, "shares", ["--shares", "2"]), (1, "one", [])):
+        command = [sys.executable, drift, *small, "--save", str(tmp_path / f"{name}.npz"), *extra]
+        done = mpirun(2, *command) if processes == 2 else run(command)
+        assert done.returncode == 0, done.stderr[-3000:]
+    runs = {name: np.load(tmp_path / f"{name}.npz") for name in ("two", "shares", "one")}
+    steps = list(runs["two"]["steps"])
+    assert steps == list(runs["shares"]["steps"]) and len(steps) >= 5, steps
+    for step in steps:
+        assert (runs["shares"][f"w{step}"] == runs["two"][f"w{step}"]).all(), step
+        assert np.abs(runs["one"][f"w{step}"] - runs["two"][f"w{step}"]).max() <= 1e-4, step  # (lr 0.003)
+    assert (runs["shares"]["best"] == runs["two"]["best"]).all()
+    assert (runs["one"]["best"] != runs["two"]["best"]).any()  # the whole batch at once is summed otherwise
+    compared = run([sys.executable, drift, "--compare", str(tmp_path / "two.npz"), str(tmp_path / "shares.npz")])
+    assert compared.returncode == 0 and "best.safetensors: max abs difference 0," in compared.stdout, compared
 
 
 @needs_mpi
