@@ -22,6 +22,18 @@ import minigrad as mg
 from minigrad import CheckpointError, DeviceError, legacy, set_num_threads
 from models.attention import SCORES
 from models.bpe import shown
+from models.checkpoint import check_training_data, load_checkpoint
+from models.config import (
+    FEW_PATTERN_PAIRS,
+    SMALL_PATTERN_DEFAULTS,
+    TRANSFORMER_FIELDS,
+    TrainConfig,
+    model_line,
+    run_defaults,
+    sentence_model,
+    stopping_line,
+)
+from models.corpus import load_corpus
 from models.data import (
     BOS_ID,
     LEVELS,
@@ -33,6 +45,7 @@ from models.data import (
     stream_lines,
 )
 from models.decoder import DECODERS, JOINS
+from models.evaluation import evaluate, held_out_line, translate
 from models.options import (
     HelpFormatter,
     Parser,
@@ -56,23 +69,7 @@ from models.report import (
 )
 from models.runfolder import BEST, LAST
 from models.seq2seq import LSTM_PATHS, MODELS
-from models.training import (
-    FEW_PATTERN_PAIRS,
-    SMALL_PATTERN_DEFAULTS,
-    TRANSFORMER_FIELDS,
-    TrainConfig,
-    Trainer,
-    check_training_data,
-    evaluate,
-    held_out_line,
-    load_checkpoint,
-    load_corpus,
-    model_line,
-    run_defaults,
-    sentence_model,
-    stopping_line,
-    translate,
-)
+from models.trainer import Trainer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -241,7 +238,7 @@ def check_combination(options: dict) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     world = mg.distributed.world()  # one of several processes under mpiexec (docs/distributed.md)
-    if not world.is_root:  # rank 0 alone reports, and writes (models/training.py)
+    if not world.is_root:  # rank 0 alone reports, and writes (models/trainer.py)
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of this process
     names = {f.name for f in fields(TrainConfig)}
     options = {k: v for k, v in vars(args).items() if k in names and v is not None}

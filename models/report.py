@@ -160,7 +160,7 @@ class DataReport:
 
 
 def data_report(corpus: Any, name: str, max_len: int) -> DataReport:
-    """The report that ``train`` prints before it trains, of a ``models.training.Corpus``."""
+    """The report that ``train`` prints before it trains, of a ``models.corpus.Corpus``."""
     c = corpus
     read, skipped, levels = c.read, c.skipped_by_reason, c.levels
     report = DataReport()
@@ -259,7 +259,7 @@ def choose_threads(cores: int | None = None, load: float | None = None) -> tuple
 
 def evaluation_warnings(result: Any, sources: Sequence[str], source_vocab: Any) -> list[str]:
     """What ``evaluate`` should say besides its figures: most outputs empty, most inputs unknown
-    (``result`` is a ``models.training.Evaluation``, ``source_vocab`` a ``models.data.Vocab``)."""
+    (``result`` is a ``models.evaluation.Evaluation``, ``source_vocab`` a ``models.data.Vocab``)."""
     warnings = []
     examples = result.examples
     empty = sum(1 for e in examples if not e["output"])

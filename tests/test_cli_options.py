@@ -164,7 +164,7 @@ def test_translate_and_evaluate_with_beam_and_length_penalty(checkpoint: Path, t
 
 
 def test_levels_given_per_side_are_stored_and_used_by_translate_and_attention(tmp_path: Path) -> None:
-    from models.training import load_checkpoint  # noqa: PLC0415
+    from models.checkpoint import load_checkpoint  # noqa: PLC0415
 
     data = tmp_path / "numbers.tsv"
     data.write_text("".join(f"{a} {b}\t{b}{a}\n" for a in range(12) for b in range(12)), encoding="utf-8")
@@ -187,7 +187,7 @@ def test_levels_given_per_side_are_stored_and_used_by_translate_and_attention(tm
 def test_a_built_in_task_takes_its_own_defaults_where_no_option_is_given(tmp_path: Path,
                                                                          capsys: pytest.CaptureFixture) -> None:
     """numbers and phrases have defaults measured for them (the dates' gave 0.40% and 0%); given options win."""
-    from models.training import load_checkpoint  # noqa: PLC0415
+    from models.checkpoint import load_checkpoint  # noqa: PLC0415
 
     def trained(*options: str) -> tuple[str, object]:
         out = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
@@ -225,7 +225,7 @@ def test_a_built_in_task_takes_its_own_defaults_where_no_option_is_given(tmp_pat
 
 
 def test_defaults_of_a_users_file() -> None:
-    from models.training import PATTERN_STOPPING, SENTENCE_DEFAULTS, run_defaults  # noqa: PLC0415
+    from models.config import PATTERN_STOPPING, SENTENCE_DEFAULTS, run_defaults  # noqa: PLC0415
 
     assert run_defaults({}, None, user_data=True, train_pairs=10_000) == (PATTERN_STOPPING, "patterns'")
     assert PATTERN_STOPPING == {"epochs": 100, "patience": 5, "max_minutes": 20.0}
@@ -242,7 +242,7 @@ def test_defaults_of_a_users_file() -> None:
 def test_a_perfect_validation_score_ends_a_run_of_patterns_with_patience() -> None:
     from types import SimpleNamespace  # noqa: PLC0415
 
-    from models.training import Trainer  # noqa: PLC0415
+    from models.trainer import Trainer  # noqa: PLC0415
 
     said: list[str] = []
     record = lambda exact, chrf: {"valid_exact_match": exact, "valid_chrf": chrf}  # noqa: E731
@@ -262,8 +262,8 @@ def test_a_perfect_validation_score_ends_a_run_of_patterns_with_patience() -> No
 
 def test_transformer_options_alone_suit_a_file_of_sentences_not_one_of_patterns(
         tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from models.checkpoint import load_checkpoint  # noqa: PLC0415
     from models.data import corpus_pairs  # noqa: PLC0415
-    from models.training import load_checkpoint  # noqa: PLC0415
 
     patterns = tmp_path / "pairs.tsv"
     patterns.write_text("".join(f"{source}\t{target}\n" for source, target in PAIRS), encoding="utf-8")

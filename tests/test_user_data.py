@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from models.config import TrainConfig
+from models.corpus import load_corpus
 from models.data import DataError, check_pairs, read_pairs
 from models.report import choose_level, choose_threads
-from models.training import TrainConfig, load_corpus
 from tests.test_cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,8 +188,8 @@ def test_a_generated_data_set_trains_with_the_chosen_levels(tmp_path: Path, name
 
 def test_evaluate_warns_when_most_outputs_are_empty_or_most_inputs_unknown() -> None:
     from models.data import Vocab  # noqa: PLC0415
+    from models.evaluation import Evaluation  # noqa: PLC0415
     from models.report import evaluation_warnings  # noqa: PLC0415
-    from models.training import Evaluation  # noqa: PLC0415
 
     vocab = Vocab.build(["a b c"], "word")
     empty = Evaluation(0.0, 0.0, None, 1.0, [{"source": "a", "target": "x", "output": "", "correct": False}] * 3
@@ -219,3 +220,23 @@ def test_real_sentences_get_bpe_and_the_sentence_defaults_each_said_with_its_rea
     assert "--patience 8" in said.group(1) and "--max-minutes 20" in said.group(1)
     assert "--hidden" not in said.group(1) and "--epochs" not in said.group(1)  # given: kept
     assert re.search(r"^epoch 1: .* held-out BLEU [\d.]+, chrF [\d.]+, exact match", result.stdout, re.M)
+
+
+STAGES = ["data", "config", "corpus", "batches", "evaluation", "checkpoint", "trainer"]  # train --data FILE, in order
+
+
+def test_each_stage_of_the_data_path_imports_only_the_stages_before_it() -> None:
+    """A reader following ``train --data FILE`` opens each stage's file once, in order: no stage reaches
+    forward to a later one (models/training.py held all of them until issue 21)."""
+    import ast  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parents[1] / "models"
+    assert not (root / "training.py").exists()
+    for position, stage in enumerate(STAGES):
+        tree = ast.parse((root / f"{stage}.py").read_text(encoding="utf-8"))
+        imported = {node.module.removeprefix("models.") for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("models.")}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                     and node.module == "models" for alias in node.names}
+        later = sorted(imported & set(STAGES[position + 1:]))
+        assert not later, f"models/{stage}.py imports the later stage(s) {later}"
