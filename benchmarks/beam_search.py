@@ -24,9 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import minigrad as mg  # noqa: E402
+from models.checkpoint import load_checkpoint  # noqa: E402
 from models.data import pad, read_pairs  # noqa: E402
 from models.seq2seq import build_model  # noqa: E402
-from models.training import load_checkpoint  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,9 +44,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from minigrad import safefile, serialization  # noqa: E402
 from minigrad.io.legacy import read_npz  # noqa: E402
 from minigrad.io.serialization import CheckpointError  # noqa: E402
+from models.checkpoint import load_checkpoint  # noqa: E402
+from models.config import TrainConfig  # noqa: E402
+from models.corpus import Corpus  # noqa: E402
 from models.data import DataError, Vocab, split  # noqa: E402
 from models.runfolder import BEST, LAST  # noqa: E402
-from models.training import Corpus, TrainConfig, Trainer, load_checkpoint  # noqa: E402
+from models.trainer import Trainer  # noqa: E402
 
 
 def tiny_corpus() -> Corpus:

@@ -7,7 +7,7 @@ The models are what ``minigrad-translate train --task TASK`` builds with no othe
 
     lstm (fused)      the LSTM encoder and Luong decoder (dot score), hidden 256, embedding 16,
                       the LSTMs as one op per layer from minigrad.fast (the CLI's default); on
-                      numbers and phrases their own defaults (models.training.TASK_DEFAULTS)
+                      numbers and phrases their own defaults (models.config.TASK_DEFAULTS)
     lstm (composed)   the same with --lstm composed: every LSTM step recorded op by op
     transformer       --model transformer: width 64, 2 + 2 layers, 4 heads, feed-forward 256,
                       dropout 0.1
@@ -42,17 +42,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import minigrad as mg  # noqa: E402
 from minigrad import optim  # noqa: E402
+from models.batches import Batch, batches, make_batch  # noqa: E402
+from models.config import TrainConfig, run_defaults  # noqa: E402
+from models.corpus import load_corpus  # noqa: E402
 from models.data import BOS_ID  # noqa: E402
+from models.evaluation import decode_limit  # noqa: E402
 from models.seq2seq import build_model  # noqa: E402
-from models.training import (  # noqa: E402
-    Batch,
-    TrainConfig,
-    batches,
-    decode_limit,
-    load_corpus,
-    make_batch,
-    run_defaults,
-)
 
 
 def configs(task: str, size: int | None) -> dict[str, TrainConfig]:
@@ -97,7 +92,7 @@ def main() -> None:
     models = {}
     for name, config in variants.items():
         mg.manual_seed(config.seed)
-        model = build_model(len(corpus.source_vocab), len(corpus.target_vocab), **config.model_config())
+        model = build_model(len(corpus.source_vocab), len(corpus.target_vocab), config.model_config())
         model.train()
         models[name] = (model, optim.Adam(model.parameters(), lr=config.lr), config.clip)
         step(*models[name][:2], chosen[0], config.clip)  # warm-up: the buffers, the first allocations

@@ -11,7 +11,7 @@
 
 Each trains until its time budget is spent (checked after each batch), keeps the epoch with the
 best validation chrF, and is scored on the test split with minigrad's own function
-(``models.training.corpus_scores``: multi-reference BLEU and chrF by sacrebleu) after greedy
+(``models.evaluation.corpus_scores``: multi-reference BLEU and chrF by sacrebleu) after greedy
 decoding. The tutorial model's words are lowercased, so it is scored against lowercased
 references (which only helps it). torch is a test and benchmark dependency only.
 
@@ -32,8 +32,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.config import TrainConfig
+from models.corpus import load_corpus
 from models.data import BOS_ID, EOS_ID, PAD_ID, UNK_ID
-from models.training import TrainConfig, corpus_scores, decode_limit, load_corpus, references_of
+from models.evaluation import corpus_scores, decode_limit, references_of
 
 Pairs = list[tuple[str, str]]
 
@@ -253,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
     config = TrainConfig(task=None if args.data else args.task, data=args.data, size=args.size)
-    corpus = load_corpus(config)  # minigrad's split and BPE pieces, as `train` makes them
+    corpus = load_corpus(config, leave_out_long=True)  # minigrad's split and BPE pieces, as `train` makes them
     print(f"{args.data or args.task}: {len(corpus.train):,} training, {len(corpus.valid):,} validation, "
           f"{len(corpus.test):,} test pairs; {args.minutes:g} minutes each, {args.threads} thread(s); load average "
           f"{os.getloadavg()[0]:.1f}")

@@ -170,7 +170,8 @@ def numbers_heatmap_ko(checkpoint: Path) -> Path:
 def trained_heatmap_ko(checkpoint: Path, sentence: str, path: Path) -> Path:
     """A trained model's attention on ``sentence``, drawn with Korean axis labels."""
     from models.bpe import shown  # noqa: PLC0415
-    from models.training import load_checkpoint, translate  # noqa: PLC0415
+    from models.checkpoint import load_checkpoint  # noqa: PLC0415
+    from models.evaluation import translate  # noqa: PLC0415
 
     loaded = load_checkpoint(checkpoint)
     result = translate(loaded.model, loaded.corpus(), [sentence], "cpu")[0]

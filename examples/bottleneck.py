@@ -37,9 +37,10 @@ import time
 from pathlib import Path
 
 import minigrad as mg
+from models.batches import make_batch
+from models.corpus import Corpus
 from models.data import Vocab
 from models.seq2seq import Seq2Seq, build_model
-from models.training import Corpus, make_batch
 
 SYMBOLS = "abcdefghijklmnopqrst"
 

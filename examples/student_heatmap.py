@@ -17,9 +17,12 @@ import re
 from pathlib import Path
 
 from models import heatmap
+from models.config import TrainConfig
+from models.corpus import load_corpus
 from models.data import Vocab, tokenize
+from models.evaluation import evaluate, translate
 from models.heatmap import draw_attention
-from models.training import TrainConfig, Trainer, evaluate, load_corpus, translate
+from models.trainer import Trainer
 
 SENTENCES = ("i am a student", "i see a red car", "the small dog is black")
 AXIS_LABELS = {"en": heatmap.AXIS_LABELS, "ko": heatmap.KOREAN_AXIS_LABELS}

@@ -21,23 +21,33 @@ shape, byte range, SHA-256). This module checks the *meaning* of its metadata ag
   model exists).
 
 Each refusal is a :class:`CheckpointError` naming the file and the first thing wrong.
+
+Below the checks, a run's checkpoints are written (:func:`save_checkpoint`: the weights, the config
+and the vocabularies; ``last`` adds the optimizer and the RNG for ``--resume``) and read back
+(:func:`load_checkpoint`: checked, then the model built from its :class:`models.seq2seq.ModelConfig`).
+The stored format is the one models/training.py wrote before it was split into stages, so older checkpoints
+load as before.
 """
 
 from __future__ import annotations
 
 import hashlib
-import inspect
 import math
 import os
 import types
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, asdict, dataclass, fields
+from pathlib import Path
 from typing import Any
 
-from minigrad import CheckpointError, safefile, serialization
+import minigrad as mg
+from minigrad import CheckpointError, optim, safefile, serialization
 from models.attention import SCORES
 from models.bpe import BPE, BYTES
-from models.data import LEVELS, MAX_TASK_SIZE, MAX_TOKEN_CHARS, SPECIALS
+from models.config import TrainConfig
+from models.corpus import Corpus
+from models.data import LEVELS, MAX_TASK_SIZE, MAX_TOKEN_CHARS, SPECIALS, DataError, Vocab
 from models.decoder import DECODERS
+from models.seq2seq import ModelConfig, Seq2Seq, build_model
 
 LIMITS = {"embed_size": 4096, "hidden_size": 4096, "num_layers": 16, "max_len": 10_000, "batch_size": 1_000_000,
           "epochs": 1_000_000, "size": MAX_TASK_SIZE, "seed": 2**63 - 1, "heads": 64, "ff_size": 16384}
@@ -138,17 +148,7 @@ def _check_options(options: Any, known: dict[str, Any], where: str) -> dict[str,
 
 
 def _check_model(model: Any) -> dict[str, Any]:
-    from models.seq2seq import build_model  # noqa: PLC0415 - models.seq2seq imports a lot
-
-    parameters = {name: parameter for name, parameter in inspect.signature(build_model).parameters.items()
-                  if name not in ("source_vocab", "target_vocab", "device")}
-
-    class _Field:  # what _check_options reads from a dataclass field
-        def __init__(self, parameter: inspect.Parameter) -> None:
-            self.type, self.default = parameter.annotation, parameter.default
-
-    model = _check_options(model, {name: _Field(p) for name, p in parameters.items()}, "its model config")
-    return model
+    return _check_options(model, {field_.name: field_ for field_ in fields(ModelConfig)}, "its model config")
 
 
 def _check_vocab(vocab: Any, what: str) -> int:
@@ -255,8 +255,6 @@ def expected_shapes(config: dict[str, Any], vocab_sizes: list[int]) -> dict[str,
     coefficients, and those give the shapes at the config's own sizes, with nothing allocated
     beyond a few small models. (The sizes are already bounded by :data:`LIMITS`.)
     """
-    from models.seq2seq import build_model  # noqa: PLC0415 - models.seq2seq imports a lot
-
     defaults = _model_parameters()
     structure = {key: value for key, value in config.items()
                  if key in defaults and key not in SIZES and key != "device"}
@@ -289,10 +287,8 @@ def expected_shapes(config: dict[str, Any], vocab_sizes: list[int]) -> dict[str,
 
 
 def _model_parameters() -> dict[str, Any]:
-    """``build_model``'s parameters and their defaults."""
-    from models.seq2seq import build_model  # noqa: PLC0415
-
-    return {name: p.default for name, p in inspect.signature(build_model).parameters.items()}
+    """The fields of :class:`models.seq2seq.ModelConfig` and their defaults."""
+    return {field_.name: field_.default for field_ in fields(ModelConfig)}
 
 
 # --- training state ---------------------------------------------------------------------------------
@@ -402,3 +398,99 @@ def data_file_sha256(path: str) -> str:
     except safefile.FileProblemError as exc:
         raise OSError(f"{path} {exc}") from None
     return digest.hexdigest()
+
+
+# --- writing and reading a run's checkpoints -------------------------------------------------------
+
+
+def checkpoint_config(config: TrainConfig, corpus: Corpus, data_sha256: str | None = None) -> dict[str, Any]:
+    saved = {"train": asdict(config), "model": asdict(config.model_config()),
+             "source_vocab": corpus.source_vocab.to_dict(), "target_vocab": corpus.target_vocab.to_dict()}
+    if data_sha256:
+        saved["data_sha256"] = data_sha256  # evaluate re-reads the training file only if it still matches
+    return saved
+
+
+def save_checkpoint(path: Path, model: Seq2Seq, optimizer: optim.Optimizer | None, config: TrainConfig,
+                    corpus: Corpus, progress: dict[str, Any], history: list[dict], rng: dict | None = None,
+                    data_sha256: str | None = None) -> None:
+    """Write a checkpoint atomically (minigrad.save): an interrupted write keeps the old file.
+
+    Without an optimizer (``best``), the file's tensors are the model's weights alone, under
+    their state_dict names, so ``torch_module.load_state_dict(safetensors.torch.load_file(path))``
+    takes it as it is; ``last`` adds the optimizer and the RNG state for ``--resume``.
+    """
+    state: dict[str, Any] = {"model": model.state_dict(), "progress": progress, "history": history}
+    if optimizer is not None:
+        state["optimizer"] = optimizer.state_dict()
+        state["rng"] = rng or mg.get_device(config.device).get_rng_state()
+    try:
+        mg.save(state, path, config=checkpoint_config(config, corpus, data_sha256))
+    except OSError as exc:
+        raise OSError(f"cannot write checkpoint {path}: {exc.strerror or exc}; the previous checkpoint "
+                      "(if any) is unchanged") from exc
+
+
+@dataclass
+class Loaded:
+    """A checkpoint read back: the model, its config and vocabularies, and the training state."""
+
+    model: Seq2Seq
+    config: TrainConfig
+    source_vocab: Vocab
+    target_vocab: Vocab
+    state: dict[str, Any]
+    data_sha256: str | None = None
+
+    def corpus(self) -> Corpus:
+        return Corpus([], [], [], self.source_vocab, self.target_vocab, self.config.reverse_source)
+
+
+def load_checkpoint(path: str | Path, device: str = "cpu") -> Loaded:
+    """Read a checkpoint bounded, check it against the schema, then build the model on ``device``.
+
+    Raises CheckpointError naming the file and the first thing wrong; nothing is built before
+    the file, its metadata and its tensors' shapes have passed (models/checkpoint.py).
+    """
+    path = str(path)
+    if path.endswith(".npz") and not Path(path).is_dir() and Path(path).exists():
+        raise CheckpointError(f"checkpoint {path} is in the old .npz format, which minigrad no longer loads; "
+                              f"convert it once with: minigrad-translate convert {path}")
+    read = serialization.read(path)
+    check(read, TrainConfig)
+    saved = read.config
+    config = TrainConfig(**{**saved["train"], "device": device})
+    source_vocab = Vocab.from_dict(saved["source_vocab"])
+    target_vocab = Vocab.from_dict(saved["target_vocab"])
+    try:
+        model = build_model(len(source_vocab), len(target_vocab), ModelConfig(**saved["model"]), device=device)
+    except (TypeError, ValueError) as exc:  # a config value the schema let through but the model refuses
+        raise CheckpointError(f"checkpoint {path} has a model config this minigrad cannot build: {exc}") from None
+    state = read.state(mg.get_device(device))
+    try:
+        model.load_state_dict(state["model"])
+    except (KeyError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint {path} does not fit the model its config describes: {exc}") from None
+    return Loaded(model, config, source_vocab, target_vocab, state, saved.get("data_sha256"))
+
+
+def check_training_data(loaded: Loaded, path: str | Path) -> None:
+    """Before ``evaluate`` re-reads the training file a checkpoint names: is it the file it was trained on?
+
+    A checkpoint is data from anyone, so the file it names is read only if its SHA-256 is the one
+    recorded at training time; otherwise the user is asked for ``--data``.
+    """
+    data = loaded.config.data
+    if not data:
+        return  # a built-in task: generated, no file
+    if not loaded.data_sha256:
+        raise DataError(f"checkpoint {path} names its training file {data} without a SHA-256 of it, so it is not "
+                        "read; pass --data FILE to evaluate on")
+    try:
+        matches = data_file_sha256(data) == loaded.data_sha256
+    except OSError as exc:
+        raise DataError(f"the training file of checkpoint {path} cannot be read ({exc}); pass --data FILE") from None
+    if not matches:
+        raise DataError(f"{data} is not the file checkpoint {path} was trained on (its SHA-256 differs); pass "
+                        "--data FILE to evaluate on")
+

@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import threading
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,18 @@ import minigrad as mg
 from minigrad import CheckpointError, DeviceError, legacy, set_num_threads
 from models.attention import SCORES
 from models.bpe import shown
+from models.checkpoint import check_training_data, load_checkpoint
+from models.config import (
+    FEW_PATTERN_PAIRS,
+    SMALL_PATTERN_DEFAULTS,
+    TRANSFORMER_FIELDS,
+    TrainConfig,
+    model_line,
+    run_defaults,
+    sentence_model,
+    stopping_line,
+)
+from models.corpus import load_corpus
 from models.data import (
     BOS_ID,
     LEVELS,
@@ -33,6 +45,7 @@ from models.data import (
     stream_lines,
 )
 from models.decoder import DECODERS, JOINS
+from models.evaluation import evaluate, held_out_line, translate
 from models.options import (
     HelpFormatter,
     Parser,
@@ -45,20 +58,18 @@ from models.options import (
     positive_float,
     positive_int,
 )
-from models.report import choose_merges, choose_threads, data_report, evaluation_warnings, is_sentences, sentence_reason
+from models.report import (
+    choose_merges,
+    choose_threads,
+    data_report,
+    evaluation_warnings,
+    is_sentences,
+    pattern_reason,
+    sentence_reason,
+)
 from models.runfolder import BEST, LAST
 from models.seq2seq import LSTM_PATHS, MODELS
-from models.training import (
-    TrainConfig,
-    Trainer,
-    check_training_data,
-    evaluate,
-    held_out_line,
-    load_checkpoint,
-    load_corpus,
-    run_defaults,
-    translate,
-)
+from models.trainer import Trainer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,8 +92,9 @@ def _parser() -> argparse.ArgumentParser:
                        "else 8,000)")
     train.add_argument("--skip-bad-lines", action="store_true",
                        help="skip (and count) TSV lines that cannot be used instead of stopping at the first")
-    train.add_argument("--max-len", type=positive_int, default=TrainConfig.max_len,
-                       help="the most tokens a side may have; longer pairs are refused (or skipped)")
+    train.add_argument("--max-len", type=positive_int,
+                       help=f"the most tokens a side may have; longer pairs are refused (or skipped) (default: "
+                       f"{TrainConfig.max_len}, and longer pairs are left out and counted in the data report)")
     train.add_argument("--size", type=positive_int, help="how many pairs a built-in task generates "
                        "(default: the task's own)")
     train.add_argument("--decoder", choices=DECODERS, help="the LSTM model's decoder (default: luong)")
@@ -94,8 +106,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="a bidirectional encoder, or not (default: off; on for numbers and phrases)")
     train.add_argument("--reverse-source", action="store_true", help="feed the source backwards")
     train.add_argument("--epochs", type=positive_int,
-                       help="epochs to train (default: 3 for the LSTM, 10 on phrases; 5 for the Transformer; on real "
-                       "sentences up to 40, with --patience 8 and --max-minutes 10)")
+                       help="epochs to train (default: 3 for the LSTM, 10 on phrases; 5 for the Transformer; on a "
+                       "file of your own and on real sentences up to 100, with --patience and --max-minutes 20)")
     train.add_argument("--batch-size", type=positive_int, help="pairs per batch (default: 128; 64 for numbers, "
                        "32 for phrases)")
     train.add_argument("--model", choices=MODELS,
@@ -121,9 +133,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="batches over which the learning rate rises linearly to --lr (default: 0, none, for "
                        "the LSTM; 300 for the Transformer)")
     train.add_argument("--patience", type=positive_int, help="stop after this many epochs without a better "
-                       "held-out score: chrF on sentences, exact match on patterns (default: train every epoch)")
+                       "held-out score: chrF on sentences, exact match on patterns, where every validation pair "
+                       "right also stops (default: 5 on a file of patterns, 8 on real sentences; else train every "
+                       "epoch)")
     train.add_argument("--max-minutes", type=positive_float, help="start no epoch that would end past this many "
-                       "minutes of training (default: no limit)")
+                       "minutes of training (default: 20 on a file of your own and on real sentences; else no limit)")
     train.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, or strict (the CPU stand-in for CuPy)")
     train.add_argument("--seed", type=int, default=0, help="the split, initial weights, batch order, dropout")
     train.add_argument("--out", help="run folder (default: runs/<file name> or runs/<task>)")
@@ -224,18 +238,17 @@ def check_combination(options: dict) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     world = mg.distributed.world()  # one of several processes under mpiexec (docs/distributed.md)
-    if not world.is_root:  # rank 0 alone reports, and writes (models/training.py)
+    if not world.is_root:  # rank 0 alone reports, and writes (models/trainer.py)
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of this process
     names = {f.name for f in fields(TrainConfig)}
     options = {k: v for k, v in vars(args).items() if k in names and v is not None}
-    check_combination(options)
     task = None if args.data else (args.task or "dates")
-    given = dict(options)
-    # the Transformer's, a built-in task's, or real sentences' defaults, where not given
-    applied, whose = run_defaults(options, task, sentences=task in SENTENCE_TASKS)
-    if applied:
-        print(f"options not given, {whose} defaults (docs/cli.md): {_as_flags(applied)}")
-    options = {**applied, **options}
+    given = dict(options)  # what the user set; the defaults fill in the rest once the data is read
+    # --heads or --ff alone: the Transformer's options, right for a file that reads as sentences (the
+    # Transformer is their default), wrong for patterns (the LSTM's); known once the file is read
+    deferred = bool(args.data) and "model" not in given and any(name in given for name in TRANSFORMER_FIELDS)
+    if not deferred:  # before any data is read
+        check_combination({**given, "model": sentence_model(given)} if task in SENTENCE_TASKS else given)
     options["clip"] = args.clip  # None: no clipping
     options["task"] = task
     options["device"] = world.device(args.device)  # under mpiexec, "cuda" is this process's own GPU
@@ -247,15 +260,32 @@ def _train(args: argparse.Namespace) -> int:
     check_out(out, args.resume, args.overwrite)  # before any data is read
     threads, why = (args.threads, "--threads") if args.threads else choose_threads()
     set_num_threads(threads)
-    corpus = load_corpus(config)
+    # --max-len not given: a pair longer than its default is left out and counted, not refused
+    corpus = load_corpus(config, leave_out_long=args.max_len is None)
     config.source_level, config.target_level = corpus.source_vocab.level, corpus.target_vocab.level
-    if args.data and corpus.sentences:  # known only now that the file is read
-        for_sentences, whose = run_defaults(given, None, sentences=True)
-        for name, value in for_sentences.items():
-            setattr(config, name, value)
-        reason = sentence_reason([t for _, t in corpus.train]) or "the target side is read as BPE pieces"
-        print(f"the target side reads as real sentences ({reason}); options not given, {whose} defaults "
-              f"(docs/cli.md): {_as_flags(for_sentences)}")
+    # the Transformer's, a built-in task's, real sentences' or a file of patterns' defaults, where not given,
+    # all applied here, before anything (the model, the batches, the stopping rule) reads the config
+    sentences = corpus.sentences if args.data else task in SENTENCE_TASKS
+    applied, whose = run_defaults(given, task, sentences, user_data=bool(args.data), train_pairs=len(corpus.train))
+    config = replace(config, **applied)
+    if deferred:
+        check_combination({**given, "model": config.model})
+    if args.data:
+        texts = [t for _, t in corpus.train + corpus.valid + corpus.test]  # as the target's level line counts them
+        kind = (f"real sentences ({sentence_reason(texts) or 'the target side is read as BPE pieces'})" if sentences
+                else f"patterns ({pattern_reason(texts)}), each output right or wrong")
+        small = "" if sentences or not set(SMALL_PATTERN_DEFAULTS) & set(applied) else (
+            f"; {len(corpus.train):,} training pairs are few (under {FEW_PATTERN_PAIRS:,}): smaller batches at a "
+            "higher rate give each epoch more steps")
+        print(f"the target side reads as {kind}; options not given, {whose} defaults (docs/cli.md): "
+              f"{_as_flags(applied) or 'none'}{small}")
+    elif applied:
+        print(f"options not given, {whose} defaults (docs/cli.md): {_as_flags(applied)}")
+    if args.data or sentences:
+        print(model_line(config, given, sentences))
+    stopping = stopping_line(config, corpus.sentences)
+    if stopping:
+        print(stopping)
     if "bpe" in (config.source_level, config.target_level) and config.bpe_merges is None:
         config.bpe_merges = choose_merges([s for s, _ in corpus.train], [t for _, t in corpus.train])
     print(data_report(corpus, config.task or args.data, config.max_len).text())
@@ -365,7 +395,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         corpus = loaded.corpus()
     else:
         check_training_data(loaded, args.checkpoint)  # never reads a file the checkpoint names unless it matches
-        corpus = load_corpus(loaded.config)
+        corpus = load_corpus(loaded.config, leave_out_long=True)  # the run's own split: long pairs left out
         corpus.source_vocab, corpus.target_vocab = loaded.source_vocab, loaded.target_vocab
         pairs = corpus.test
     result = evaluate(loaded.model, corpus, pairs, loaded.config, beam=args.beam, length_penalty=args.length_penalty)

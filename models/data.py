@@ -362,6 +362,7 @@ class TsvData:
     lines: list[int]
     skipped: dict[str, int] = field(default_factory=dict)  # reason → how many lines
     extra_columns: int = 0  # lines with more columns after the target (Tatoeba's attribution): read, the rest ignored
+    too_long: dict[int, int] = field(default_factory=dict)  # line → tokens of its longer side, for pairs left out
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -464,10 +465,15 @@ def read_tsv(path: str | Path, skip_bad_lines: bool = False) -> tuple[list[tuple
 
 
 def check_pairs(data: TsvData, source_level: str, target_level: str, max_len: int,
-                skip_bad_lines: bool = False) -> TsvData:
+                skip_bad_lines: bool = False, leave_out_long: bool = False) -> TsvData:
     """The pairs that fit: at most ``max_len`` tokens a side (chunks at level ``bpe``), and no reserved
     token (``<eos>``, ...) as a word, since it would end or pad the sentence there. Others are refused with the file
-    and line, or skipped and counted with ``skip_bad_lines``."""
+    and line, or skipped and counted with ``skip_bad_lines``.
+
+    With ``leave_out_long`` (``--max-len`` not given: its default is a limit the user never chose), a
+    pair longer than ``max_len`` is left out and recorded in ``too_long`` instead, as JoeyNMT's
+    ``max_sent_length`` and the PyTorch tutorial's ``MAX_LENGTH`` filter do; the data report says how
+    many and which ``--max-len`` keeps them."""
     kept = TsvData(data.path, [], [], dict(data.skipped), data.extra_columns)
     hint = "or pass --skip-bad-lines"
     for (source, target), number in zip(data.pairs, data.lines):
@@ -488,6 +494,12 @@ def check_pairs(data: TsvData, source_level: str, target_level: str, max_len: in
                 problem = (f"the {side} holds {special!r}, a token minigrad reserves for itself; rename it "
                            f"(say, {special.strip('<>')!r}) {hint}")
                 break
+            if len(tokens) > max_len and leave_out_long:
+                longest = max(len(chunks(t) if lv == "bpe" else tokenize(t, lv))
+                              for t, lv in ((source, source_level), (target, target_level)))
+                reason, problem = "too long", ""
+                kept.too_long[number] = longest
+                break
             if len(tokens) > max_len:
                 reason = f"longer than --max-len {max_len}"
                 problem = (f"the {side} is {len(tokens):,} tokens long, more than --max-len {max_len}; "
@@ -496,13 +508,22 @@ def check_pairs(data: TsvData, source_level: str, target_level: str, max_len: in
         if problem is None:
             kept.pairs.append((source, target))
             kept.lines.append(number)
+        elif reason == "too long":
+            continue  # left out and recorded in too_long, not skipped as a bad line
         elif skip_bad_lines:
             kept.skip(reason)
         else:
             raise DataError(f"{data.path}, line {number}: {problem}")
     if not kept.pairs:
-        raise DataError(f"data file {data.path} holds no pairs that fit (see --max-len)")
+        raise DataError(f"data file {data.path} holds no pairs that fit (see --max-len)"
+                        + (f"; --max-len {suggested_max_len(max(kept.too_long.values()))} keeps them all"
+                           if kept.too_long else ""))
     return kept
+
+
+def suggested_max_len(longest: int) -> int:
+    """A ``--max-len`` that keeps a side of ``longest`` tokens: the next multiple of 10 (111 → 120)."""
+    return -(-longest // 10) * 10
 
 
 # --- batches -------------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.data import suggested_max_len
+
 WORDS_PER_TEXT = 1.5  # fewer words per sentence on average: the words are the sentences
 MAX_SINGLETON_TYPES = 0.5  # a larger share of word types seen once: most words cannot be learned
 MIN_TOKENS_PER_TYPE = 5.0  # each word type seen fewer times than this on average: too few examples
@@ -67,6 +69,19 @@ def sentence_reason(texts: Sequence[str]) -> str | None:
         return (f"sentences written without spaces ({len(characters) / max(len(texts), 1):.1f} characters a line): "
                 "pieces learn the words that spaces do not mark")
     return None
+
+
+def pattern_reason(texts: Sequence[str]) -> str:
+    """Why ``texts`` read as patterns, not real sentences (the first test of :func:`sentence_reason` they fail)."""
+    counts = Counter(word for text in texts for word in text.split())
+    types = len(counts)
+    numbers = sum(1 for word in counts if any(character.isdigit() for character in word))
+    if types < SENTENCE_TYPES:
+        return f"{types:,} word types, where real sentences have {SENTENCE_TYPES:,} or more"
+    if numbers > types / 2:
+        return f"{numbers:,} of its {types:,} word types hold digits"
+    per_text = sum(counts.values()) / max(len(texts), 1)
+    return f"lines of {per_text:.1f} words, where sentences have {SENTENCE_WORDS:g} or more"
 
 
 def is_sentences(texts: Sequence[str]) -> bool:
@@ -145,7 +160,7 @@ class DataReport:
 
 
 def data_report(corpus: Any, name: str, max_len: int) -> DataReport:
-    """The report that ``train`` prints before it trains, of a ``models.training.Corpus``."""
+    """The report that ``train`` prints before it trains, of a ``models.corpus.Corpus``."""
     c = corpus
     read, skipped, levels = c.read, c.skipped_by_reason, c.levels
     report = DataReport()
@@ -165,6 +180,14 @@ def data_report(corpus: Any, name: str, max_len: int) -> DataReport:
     target_lengths = [len(c.target_vocab.tokenize(t)) for _, t in c.train]
     report.lines.append(f"lengths in tokens (mean / 95th percentile / max): source {length_summary(source_lengths)}, "
                         f"target {length_summary(target_lengths)}; --max-len {max_len}")
+    too_long = c.too_long
+    if too_long:
+        count, lines = len(too_long), sorted(too_long)
+        where = ", ".join(str(line) for line in lines[:3]) + (", ..." if count > 3 else "")
+        keeps = suggested_max_len(max(too_long.values()))
+        report.lines.append(f"{count:,} pair{'s' if count > 1 else ''} longer than {max_len} tokens a side left out "
+                            f"(line{'s' if count > 1 else ''} {where}); --max-len {keeps} keeps "
+                            f"{'them' if count > 1 else 'it'}")
     unseen_source = unseen_share([s for s, _ in c.valid], c.source_vocab)
     unseen_target = unseen_share([t for _, t in c.valid], c.target_vocab)
     merges = [f"{side} {len(vocab.bpe.merges):,}" for side, vocab in (("source", c.source_vocab),
@@ -236,7 +259,7 @@ def choose_threads(cores: int | None = None, load: float | None = None) -> tuple
 
 def evaluation_warnings(result: Any, sources: Sequence[str], source_vocab: Any) -> list[str]:
     """What ``evaluate`` should say besides its figures: most outputs empty, most inputs unknown
-    (``result`` is a ``models.training.Evaluation``, ``source_vocab`` a ``models.data.Vocab``)."""
+    (``result`` is a ``models.evaluation.Evaluation``, ``source_vocab`` a ``models.data.Vocab``)."""
     warnings = []
     examples = result.examples
     empty = sum(1 for e in examples if not e["output"])

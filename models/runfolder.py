@@ -34,7 +34,7 @@ LAST, BEST = "last.safetensors", "best.safetensors"
 OLD_LAST = "last.npz"
 METRICS, PLOT, LOCK = "metrics.jsonl", "metrics.png", ".lock"
 # every other option must match the checkpoint's; "lstm" (composed or fused) computes the same numbers either way
-MAY_CHANGE_ON_RESUME = ("epochs", "lr", "device", "lstm", "out", "max_minutes")
+MAY_CHANGE_ON_RESUME = ("epochs", "lr", "device", "lstm", "out", "max_minutes", "patience")
 
 
 class RunFolderBusyError(OSError):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import minigrad as mg
 from minigrad import Tensor, nn
@@ -209,35 +210,58 @@ class Seq2Seq(nn.Module):
         return best
 
 
-def build_model(source_vocab: int, target_vocab: int, decoder: str = "luong", score: str | None = None,
-                embed_size: int = 16, hidden_size: int = 256, num_layers: int = 1,
-                bidirectional: bool = False, input_feeding: bool = False, dropout: float = 0.0,
-                device: str | None = None, lstm: str = "composed", join: str = "concat", model: str = "lstm",
-                heads: int = 4, ff_size: int = 256) -> Seq2Seq:
-    """A Seq2Seq from a small config (what checkpoints store to rebuild the model).
+@dataclass
+class ModelConfig:
+    """What :func:`build_model` builds, besides the vocabulary sizes: what a checkpoint stores (as its
+    ``"model"`` entry) to rebuild the model, and what ``train``'s options make (``TrainConfig.model_config``).
 
     ``score`` defaults to each paper's own: dot for Luong, additive for Bahdanau. ``lstm`` is
     "composed" (every LSTM step recorded op by op: what a learner reads and draws) or "fused"
     (one op per layer from ``minigrad.fast``: the same numbers, faster). ``join`` is how the Luong
     decoder combines context and state: "concat" (W_c [c; s]) or "add" (W_c (c + s)).
-    ``model="transformer"`` builds :func:`build_transformer` instead, of width ``hidden_size``,
+    ``model="transformer"`` is :func:`build_transformer`'s model, of width ``hidden_size``,
     ``num_layers`` layers on each side, ``heads`` heads and a feed-forward block of ``ff_size``
-    (``decoder``, ``score``, ``embed_size`` and the LSTM options do not apply to it).
+    (``decoder``, ``score``, ``embed_size`` and the LSTM options do not apply to it). A field a
+    checkpoint leaves out (one written before the field existed) takes the default here.
     """
+
+    decoder: str = "luong"
+    score: str | None = None
+    embed_size: int = 16
+    hidden_size: int = 256
+    num_layers: int = 1
+    bidirectional: bool = False
+    input_feeding: bool = False
+    dropout: float = 0.0
+    lstm: str = "composed"
+    join: str = "concat"
+    model: str = "lstm"
+    heads: int = 4
+    ff_size: int = 256
+
+
+def build_model(source_vocab: int, target_vocab: int, config: ModelConfig | None = None,
+                device: str | None = None, **fields: Any) -> Seq2Seq:
+    """The Seq2Seq that ``config`` describes, for vocabularies of ``source_vocab`` and ``target_vocab``
+    tokens. ``fields`` change fields of ``config`` (or of the default :class:`ModelConfig`), for a quick
+    model: ``build_model(10, 10, decoder="bahdanau", hidden_size=8)``."""
+    config = replace(config or ModelConfig(), **fields)
+    decoder, score, embed_size, hidden_size = config.decoder, config.score, config.embed_size, config.hidden_size
+    num_layers, bidirectional, dropout, model = config.num_layers, config.bidirectional, config.dropout, config.model
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose {' or '.join(MODELS)}")
     if model == "transformer":
-        return build_transformer(source_vocab, target_vocab, d_model=hidden_size, nhead=heads, num_layers=num_layers,
-                                 dim_feedforward=ff_size, dropout=dropout, device=device)
-    if lstm not in LSTM_PATHS:
-        raise ValueError(f"unknown lstm {lstm!r}; choose {' or '.join(LSTM_PATHS)}")
-    fused = lstm == "fused"
+        return build_transformer(source_vocab, target_vocab, d_model=hidden_size, nhead=config.heads,
+                                 num_layers=num_layers, dim_feedforward=config.ff_size, dropout=dropout, device=device)
+    if config.lstm not in LSTM_PATHS:
+        raise ValueError(f"unknown lstm {config.lstm!r}; choose {' or '.join(LSTM_PATHS)}")
+    fused = config.lstm == "fused"
     encoder = Encoder(source_vocab, embed_size, hidden_size, num_layers, bidirectional, dropout, device, fused)
     if decoder == "plain":
         dec: Decoder = PlainDecoder(target_vocab, embed_size, hidden_size, num_layers, dropout, device, fused)
     elif decoder == "luong":
-        dec = LuongDecoder(target_vocab, embed_size, hidden_size, encoder.output_size, score or "dot", input_feeding,
-                           num_layers, dropout, device, fused, join)
+        dec = LuongDecoder(target_vocab, embed_size, hidden_size, encoder.output_size, score or "dot",
+                           config.input_feeding, num_layers, dropout, device, fused, config.join)
     elif decoder == "bahdanau":
         dec = BahdanauDecoder(target_vocab, embed_size, hidden_size, encoder.output_size,
                               score or "additive", num_layers, dropout, device, fused)

@@ -203,12 +203,12 @@ print(f"the first merges: {pieces.merges[:8]}")
 # `▁` shows where a space is kept inside a piece. A syllable never seen in training still encodes,
 # as its UTF-8 bytes, never as `<unk>`. To train on these pairs, the command line picks BPE on
 # both sides and a small Transformer by itself (docs/cli.md measures it: about BLEU 14.5, chrF 30.3
-# on the test split after 10 minutes on 2 cores):
+# on the test split after 10 minutes on 2 cores; by default it trains for up to 20):
 #
 # `▁`는 조각 안에 공백이 남아 있는 자리를 보여 줍니다. 학습에서 본 적 없는 음절도 `<unk>`가 아니라
 # UTF-8 바이트로 인코딩됩니다. 이 문장 쌍으로 학습하려면 명령줄이 양쪽 모두 BPE와 작은
 # Transformer를 스스로 고릅니다(docs/cli.ko.md의 측정: 2코어에서 10분 학습 후 테스트 분할에서
-# BLEU 약 14.5, chrF 30.3):
+# BLEU 약 14.5, chrF 30.3. 기본값으로는 20분까지 학습합니다):
 #
 # ```
 # python -m models train --task kor-eng --out runs/kor-eng

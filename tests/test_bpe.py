@@ -197,7 +197,7 @@ def bpe_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_merges_are_in_the_checkpoint_and_used_by_every_command(bpe_run: Path, tmp_path: Path) -> None:
-    from models.training import load_checkpoint  # noqa: PLC0415
+    from models.checkpoint import load_checkpoint  # noqa: PLC0415
 
     checkpoint = bpe_run / "run" / "best.safetensors"
     loaded = load_checkpoint(checkpoint)
@@ -246,7 +246,7 @@ def test_the_heatmap_shows_the_pieces_with_their_spaces_as_marks(bpe_run: Path, 
     checkpoint = bpe_run / "run" / "best.safetensors"
     assert main(["attention", "--checkpoint", str(checkpoint), "the cat sleeps.", "--out",
                  str(tmp_path / "a.png")]) == 0
-    from models.training import load_checkpoint  # noqa: PLC0415
+    from models.checkpoint import load_checkpoint  # noqa: PLC0415
 
     pieces = load_checkpoint(checkpoint).source_vocab.tokenize("the cat sleeps.")
     assert drawn["source"] == [shown(piece) for piece in pieces] + ["<eos>"]

@@ -111,7 +111,7 @@ def test_resume_with_other_options_is_refused_naming_them(trained: Path, tmp_pat
     line = one_error_line(run("train", "--data", str(data), *TRAIN, "--resume", "--out", str(out), "--epochs", "2",
                               "--dropout", "0.3"))
     assert "other options: dropout 0.0 → 0.3" in line
-    assert "--epochs, --lr, --device, --lstm, --max-minutes may change" in line
+    assert "--epochs, --lr, --device, --lstm, --max-minutes, --patience may change" in line
     again = run("train", "--data", str(data), *TRAIN, "--out", str(out))
     assert "already holds a run" in one_error_line(again)
     fresh = run("train", "--data", str(data), *TRAIN, "--out", str(out), "--overwrite")

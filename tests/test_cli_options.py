@@ -164,7 +164,7 @@ def test_translate_and_evaluate_with_beam_and_length_penalty(checkpoint: Path, t
 
 
 def test_levels_given_per_side_are_stored_and_used_by_translate_and_attention(tmp_path: Path) -> None:
-    from models.training import load_checkpoint  # noqa: PLC0415
+    from models.checkpoint import load_checkpoint  # noqa: PLC0415
 
     data = tmp_path / "numbers.tsv"
     data.write_text("".join(f"{a} {b}\t{b}{a}\n" for a in range(12) for b in range(12)), encoding="utf-8")
@@ -187,7 +187,7 @@ def test_levels_given_per_side_are_stored_and_used_by_translate_and_attention(tm
 def test_a_built_in_task_takes_its_own_defaults_where_no_option_is_given(tmp_path: Path,
                                                                          capsys: pytest.CaptureFixture) -> None:
     """numbers and phrases have defaults measured for them (the dates' gave 0.40% and 0%); given options win."""
-    from models.training import load_checkpoint  # noqa: PLC0415
+    from models.checkpoint import load_checkpoint  # noqa: PLC0415
 
     def trained(*options: str) -> tuple[str, object]:
         out = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
@@ -208,8 +208,77 @@ def test_a_built_in_task_takes_its_own_defaults_where_no_option_is_given(tmp_pat
     assert "options not given" not in printed and (config.hidden_size, config.batch_size) == (256, 128)
     data = tmp_path / "pairs.tsv"
     data.write_text("".join(f"{source}\t{target}\n" for source, target in PAIRS), encoding="utf-8")
-    printed, config = trained("--data", str(data))  # a user's data too
-    assert "options not given" not in printed and config.bidirectional is False
+    printed, config = trained("--data", str(data))  # a file of patterns: the LSTM's sizes, and a stopping rule
+    assert ("the target side reads as patterns (12 word types, where real sentences have 1,000 or more), each output "
+            "right or wrong; options not given, patterns' defaults (docs/cli.md): --batch-size 32 --lr 0.003 "
+            "--patience 5 --max-minutes 20; 34 training pairs are few (under 10,000): smaller batches at a higher "
+            "rate give each epoch more steps" in printed)
+    assert ("training stops after 1 epoch at most, once 5 epochs in a row have not beaten the best held-out exact "
+            "match (then chrF), once every validation pair is right or before an epoch that would end past 20 "
+            "minutes of training; best.safetensors is the epoch with the best held-out exact match (then chrF)"
+            in printed)
+    assert config.bidirectional is False and (config.epochs, config.patience, config.max_minutes) == (1, 5, 20.0)
+    assert (config.hidden_size, config.batch_size, config.lr) == (256, 32, 0.003)
+    printed, config = trained("--data", str(data), "--model", "transformer")
+    assert "options not given, the Transformer's and patterns' defaults (docs/cli.md): --hidden 64" in printed
+    assert (config.warmup, config.patience) == (300, 5)
+
+
+def test_defaults_of_a_users_file() -> None:
+    from models.config import PATTERN_STOPPING, SENTENCE_DEFAULTS, run_defaults  # noqa: PLC0415
+
+    assert run_defaults({}, None, user_data=True, train_pairs=10_000) == (PATTERN_STOPPING, "patterns'")
+    assert PATTERN_STOPPING == {"epochs": 100, "patience": 5, "max_minutes": 20.0}
+    small = run_defaults({}, None, user_data=True, train_pairs=1_800)[0]  # a small file: more steps an epoch
+    assert small == {"batch_size": 32, "lr": 0.003, **PATTERN_STOPPING}
+    assert run_defaults({"epochs": 3, "patience": 2, "lr": 0.01}, None, user_data=True,
+                        train_pairs=1_800)[0] == {"batch_size": 32, "max_minutes": 20.0}
+    assert run_defaults({}, "dates") == ({}, "")  # a built-in task of patterns keeps its fixed epochs
+    applied, whose = run_defaults({}, None, sentences=True, user_data=True)
+    assert applied == SENTENCE_DEFAULTS["transformer"] and whose == "real sentences'"
+    assert (applied["epochs"], applied["patience"], applied["max_minutes"]) == (100, 8, 20.0)
+
+
+def test_a_perfect_validation_score_ends_a_run_of_patterns_with_patience() -> None:
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from models.trainer import Trainer  # noqa: PLC0415
+
+    said: list[str] = []
+    record = lambda exact, chrf: {"valid_exact_match": exact, "valid_chrf": chrf}  # noqa: E731
+    trainer = SimpleNamespace(config=SimpleNamespace(patience=5), corpus=SimpleNamespace(sentences=False),
+                              history=[record(0.5, 80.0), record(1.0, 100.0)])
+    assert Trainer._out_of_patience(trainer, said.append)  # no later epoch could beat it
+    assert said == ["every validation pair is right (exact match 100%): no later epoch could be kept as better; "
+                    "stopping early (--patience 5)"]
+    trainer.history = [record(0.5, 80.0), record(0.9, 99.0)]
+    assert not Trainer._out_of_patience(trainer, said.append)
+    trainer.config.patience = None  # no stopping rule: every epoch is trained
+    trainer.history = [record(1.0, 100.0)]
+    assert not Trainer._out_of_patience(trainer, said.append)
+    trainer.corpus.sentences, trainer.config.patience = True, 5  # sentences: chrF, which is never perfect
+    assert not Trainer._out_of_patience(trainer, said.append)
+
+
+def test_transformer_options_alone_suit_a_file_of_sentences_not_one_of_patterns(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from models.checkpoint import load_checkpoint  # noqa: PLC0415
+    from models.data import corpus_pairs  # noqa: PLC0415
+
+    patterns = tmp_path / "pairs.tsv"
+    patterns.write_text("".join(f"{source}\t{target}\n" for source, target in PAIRS), encoding="utf-8")
+    status, out, err = main_in_process(capsys, "train", "--data", str(patterns), "--ff", "64",
+                                       "--out", str(tmp_path / "run"))
+    assert status == 2 and "--ff is an option of the Transformer; add --model transformer" in err
+    sentences = tmp_path / "eng-kor.tsv"
+    sentences.write_text("".join(f"{s}\t{t}\n" for s, t in corpus_pairs("tatoeba-eng-kor.tsv")[::6]),
+                         encoding="utf-8")
+    status, out, err = main_in_process(capsys, "train", "--data", str(sentences), "--ff", "32", "--heads", "2",
+                                       "--hidden", "16", "--epochs", "1", "--no-progress", "--examples", "0",
+                                       "--out", str(tmp_path / "sentences"))
+    assert status == 0, err
+    config = load_checkpoint(tmp_path / "sentences" / "best.safetensors").config
+    assert (config.model, config.ff_size, config.heads, config.hidden_size) == ("transformer", 32, 2, 16)
 
 
 @pytest.mark.parametrize(("options", "message"), [

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 import minigrad as mg
+from models.config import TrainConfig
 from models.data import PAD_ID
-from models.training import TrainConfig, Trainer, translate
+from models.evaluation import translate
+from models.trainer import Trainer
 from tests.test_seq2seq import reverse_corpus
 
 
@@ -109,7 +111,7 @@ def test_warmup_raises_the_rate_linearly(tmp_path: Path) -> None:
 
 
 def _batch(corpus: object) -> tuple:
-    from models.training import make_batch  # noqa: PLC0415
+    from models.batches import make_batch  # noqa: PLC0415
 
     batch = make_batch(corpus, corpus.train[:16], "cpu")
     return batch.source, batch.target_in, batch.target_out

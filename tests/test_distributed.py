@@ -265,7 +265,8 @@ STEPS = """
     from models.data import Vocab
     from models.parallel import backward_share
     from models.seq2seq import build_model
-    from models.training import Corpus, make_batch
+    from models.corpus import Corpus
+    from models.batches import make_batch
 
     dtype, model_kind, device = sys.argv[1], sys.argv[2], sys.argv[3]
     mg.set_default_dtype(getattr(mg, dtype))

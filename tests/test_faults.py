@@ -19,8 +19,11 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad import serialization
-from models.training import CheckpointError, Corpus, TrainConfig, Trainer, load_checkpoint
+from minigrad import CheckpointError, serialization
+from models.checkpoint import load_checkpoint
+from models.config import TrainConfig
+from models.corpus import Corpus
+from models.trainer import Trainer
 
 PAIRS = [("ab", "ba"), ("abc", "cba"), ("bca", "acb"), ("cab", "bac"), ("aab", "baa"), ("bcc", "ccb"),
          ("ca", "ac"), ("abca", "acba"), ("cc", "cc"), ("bb", "bb"), ("acb", "bca"), ("ba", "ab")] * 3
@@ -511,19 +514,19 @@ def test_a_negative_gather_or_scatter_index_is_refused_and_a_0d_tensor_is_not_it
 
 
 def test_evaluate_keeps_no_more_than_one_batch_of_attention_matrices(run, monkeypatch) -> None:
-    import models.training as training
+    import models.evaluation as evaluation
 
     loaded = load_checkpoint(run[0] / "best.safetensors")
     seen: list[int] = []
-    real = training.translate
+    real = evaluation.translate
 
     def counting(model, corpus, sources, *args, **kwargs):  # noqa: ANN001, ANN202
         seen.append(len(sources))
         return real(model, corpus, sources, *args, **kwargs)
 
-    monkeypatch.setattr(training, "translate", counting)
+    monkeypatch.setattr(evaluation, "translate", counting)
     pairs = [(f"{'abc'[i % 3]}{'abc'[i // 3 % 3]}{'abc'[i // 9 % 3]}{i % 7}", "a") for i in range(700)]
-    result = training.evaluate(loaded.model, loaded.corpus(), pairs, loaded.config)
+    result = evaluation.evaluate(loaded.model, loaded.corpus(), pairs, loaded.config)
     assert sum(seen) == len({s for s, _ in pairs}) and max(seen) <= 256 and len(result.examples) == sum(seen)
 
 

@@ -15,9 +15,11 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from models.config import TrainConfig
+from models.corpus import Corpus
 from models.data import Vocab, split
 from models.runfolder import BEST, LAST, METRICS, PLOT, RunFolder
-from models.training import Corpus, TrainConfig, Trainer
+from models.trainer import Trainer
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="flock, kill -9, modes and symlinks are POSIX's")
 PAIRS = [("ab", "ba"), ("abc", "cba"), ("bca", "acb"), ("cab", "bac"), ("aab", "baa"), ("bcc", "ccb"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from minigrad import serialization
-from models.training import corpus_scores, references_of, score_key
+from models.evaluation import corpus_scores, references_of, score_key
 from tests.test_bpe import SENTENCES
 from tests.test_cli import run
 

@@ -10,11 +10,15 @@ from types import SimpleNamespace
 import pytest
 
 import minigrad as mg
-from models import training
+from models import evaluation
+from models.batches import make_batch
+from models.config import TrainConfig
+from models.corpus import Corpus
 from models.data import PAD_ID, Vocab, date_pairs, german_number_words, phrase_pairs, split
-from models.decoder import DECODERS
+from models.decoder import DECODERS, BahdanauDecoder
+from models.evaluation import evaluate
 from models.seq2seq import build_model
-from models.training import Corpus, TrainConfig, Trainer, evaluate, make_batch
+from models.trainer import Trainer
 
 
 def reverse_corpus(count: int = 600, seed: int = 0) -> Corpus:
@@ -161,7 +165,7 @@ def with_outputs(texts: list[str], model: object, corpus: Corpus, pairs: list, c
     """evaluate(...) as if the model had translated the sources into ``texts``."""
     fake = [SimpleNamespace(ids=corpus.target_vocab.encode(text, add_eos=False)) for text in texts]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(training, "translate", lambda *args, **kwargs: fake)
+        patch.setattr(evaluation, "translate", lambda *args, **kwargs: fake)
         return evaluate(model, corpus, pairs, config)
 
 
@@ -204,7 +208,7 @@ def test_heatmap_renders_hangul_without_missing_glyphs(tmp_path: object) -> None
 def test_a_full_disk_is_reported_and_the_previous_checkpoint_survives(tmp_path: object, monkeypatch: object) -> None:
     import errno
 
-    import models.training as training
+    import models.checkpoint as checkpoint
 
     corpus = reverse_corpus(100)
     config = TrainConfig(task=None, epochs=1, batch_size=50, hidden_size=8, embed_size=4, out=str(tmp_path))
@@ -214,7 +218,7 @@ def test_a_full_disk_is_reported_and_the_previous_checkpoint_survives(tmp_path: 
     def full_disk(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(training.mg, "save", full_disk)
+    monkeypatch.setattr(checkpoint.mg, "save", full_disk)
     again = Trainer(TrainConfig(**{**config.__dict__, "epochs": 2}), corpus, progress_bar=False)
     again.resume()
     with pytest.raises(OSError, match=r"cannot write checkpoint .*\.safetensors: No space left on device"):
@@ -259,7 +263,7 @@ def test_ctrl_c_saves_after_the_batch_in_hand_and_resume_is_exact(tmp_path: obje
 
 
 def test_bucketed_batches_cover_every_pair_once_hold_similar_lengths_and_repeat_per_seed() -> None:
-    from models.training import epoch_batches, epoch_order
+    from models.batches import epoch_batches, epoch_order
 
     corpus = reverse_corpus(600)  # sources of 2-6 letters
     config = TrainConfig(task=None, batch_size=10)
@@ -287,3 +291,23 @@ def test_luong_joins_context_and_state_by_concatenation_or_by_addition() -> None
         assert (model.decoder.combine.weight.grad.numpy() != 0).any()
     with pytest.raises(ValueError, match=r"join='add' adds the context \(size 32\) to the state \(size 16\)"):
         tiny_model("luong", join="add", bidirectional=True)
+
+
+def test_build_model_takes_one_typed_configuration() -> None:
+    """The training path passes a ModelConfig; keywords change its fields for a quick model. A checkpoint
+    stores the same thirteen fields under "model" as before there was a ModelConfig."""
+    from dataclasses import asdict  # noqa: PLC0415
+
+    from models.seq2seq import ModelConfig  # noqa: PLC0415
+
+    config = ModelConfig(decoder="bahdanau", embed_size=4, hidden_size=8, bidirectional=True)
+    typed, keywords = build_model(6, 7, config), build_model(6, 7, decoder="bahdanau", embed_size=4, hidden_size=8,
+                                                             bidirectional=True)
+    assert {k: v.shape for k, v in typed.state_dict().items()} == {k: v.shape for k, v in keywords.state_dict().items()}
+    assert isinstance(typed.decoder, BahdanauDecoder)
+    stored = asdict(TrainConfig(hidden_size=32, model="transformer", heads=2).model_config())
+    assert list(stored) == ["decoder", "score", "embed_size", "hidden_size", "num_layers", "bidirectional",
+                            "input_feeding", "dropout", "lstm", "join", "model", "heads", "ff_size"]
+    assert (stored["hidden_size"], stored["model"], stored["heads"], stored["lstm"]) == (32, "transformer", 2, "fused")
+    with pytest.raises(TypeError):
+        build_model(6, 7, hidden_sizes=8)  # a misspelt field is an error, not ignored

@@ -16,8 +16,10 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from models.config import TrainConfig
+from models.corpus import Corpus
 from models.data import Vocab
-from models.training import Corpus, TrainConfig, Trainer
+from models.trainer import Trainer
 
 pytest.importorskip("torch")
 

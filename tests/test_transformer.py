@@ -209,7 +209,7 @@ def test_the_cli_trains_a_transformer_and_draws_every_layer_and_head(tmp_path, c
     assert main(["attention", "--checkpoint", str(out / "best.safetensors"), "abcd", "--out",
                  str(tmp_path / "fig.png")]) == 0
     assert (tmp_path / "fig.png").stat().st_size > 1000 and (tmp_path / "fig_heads.png").stat().st_size > 5000
-    from models.training import load_checkpoint  # noqa: PLC0415
+    from models.checkpoint import load_checkpoint  # noqa: PLC0415
 
     loaded = load_checkpoint(out / "best.safetensors")
     assert loaded.config.model == "transformer" and loaded.config.hidden_size == 16  # the given width

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from models.config import TrainConfig
+from models.corpus import load_corpus
 from models.data import DataError, check_pairs, read_pairs
 from models.report import choose_level, choose_threads
-from models.training import TrainConfig, load_corpus
 from tests.test_cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,6 +99,40 @@ def test_reserved_tokens_and_long_pairs_are_refused_with_file_and_line(tmp_path:
     assert kept.lines == [1] and kept.skipped == {"with a reserved token": 1, "longer than --max-len 10": 1}
 
 
+def test_a_pair_longer_than_the_default_limit_is_left_out_and_recorded(tmp_path: Path) -> None:
+    path = write(tmp_path, b"a b\tx y\nc d\t" + b"w " * 111 + b"\ne f\tz\n")
+    data = read_pairs(path)
+    kept = check_pairs(data, "word", "word", 100, leave_out_long=True)  # --max-len not given
+    assert kept.lines == [1, 3] and kept.too_long == {2: 111} and kept.skipped == {}
+    with pytest.raises(DataError, match=re.escape(f"{path}, line 2: the target is 111 tokens long, more than "
+                                                  "--max-len 100")):
+        check_pairs(data, "word", "word", 100)  # --max-len 100 given: refused, as before
+    with pytest.raises(DataError, match="holds no pairs that fit .*; --max-len 120 keeps them all"):
+        check_pairs(data, "word", "word", 1, leave_out_long=True)
+
+
+def test_train_leaves_out_what_the_default_max_len_cannot_hold_and_refuses_what_a_given_one_cannot(
+        tmp_path: Path) -> None:
+    """The newcomer's bug: Tatoeba's eng-kor file stopped at its line 3,798 (111 pieces) with every flag at
+    its default. Without --max-len such a pair is left out and said; with --max-len it is refused."""
+    rows = [f"{a} {b}\t{b} {a}" for a in range(10) for b in range(10)] + ["x " * 111 + "\ty"]
+    data = tmp_path / "pairs.tsv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    small = ["--epochs", "1", "--hidden", "8", "--embed", "4", "--no-progress", "--threads", "1", "--examples", "0"]
+    result = run("train", "--data", str(data), *small, "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    assert "data: " in result.stdout and "101 pairs read" in result.stdout
+    assert "1 pair longer than 100 tokens a side left out (line 101); --max-len 120 keeps it" in result.stdout
+    assert "split: 90 training, 5 validation, 5 test pairs" in result.stdout
+    evaluated = run("evaluate", "--checkpoint", str(tmp_path / "run" / "best.safetensors"))  # re-reads the split
+    assert evaluated.returncode == 0 and evaluated.stdout.startswith("5 pairs"), evaluated.stderr
+    refused = run("train", "--data", str(data), *small, "--max-len", "100", "--out", str(tmp_path / "refused"))
+    assert refused.returncode == 2
+    assert f"{data}, line 101: the source is 111 tokens long, more than --max-len 100" in refused.stderr
+    kept = run("train", "--data", str(data), *small, "--max-len", "120", "--out", str(tmp_path / "kept"))
+    assert kept.returncode == 0 and "left out" not in kept.stdout and "split: 91 training" in kept.stdout
+
+
 def test_the_report_warns_about_unique_targets_unseen_tokens_and_too_many_words(tmp_path: Path) -> None:
     from models.report import data_report  # noqa: PLC0415
 
@@ -153,8 +188,8 @@ def test_a_generated_data_set_trains_with_the_chosen_levels(tmp_path: Path, name
 
 def test_evaluate_warns_when_most_outputs_are_empty_or_most_inputs_unknown() -> None:
     from models.data import Vocab  # noqa: PLC0415
+    from models.evaluation import Evaluation  # noqa: PLC0415
     from models.report import evaluation_warnings  # noqa: PLC0415
-    from models.training import Evaluation  # noqa: PLC0415
 
     vocab = Vocab.build(["a b c"], "word")
     empty = Evaluation(0.0, 0.0, None, 1.0, [{"source": "a", "target": "x", "output": "", "correct": False}] * 3
@@ -182,6 +217,26 @@ def test_real_sentences_get_bpe_and_the_sentence_defaults_each_said_with_its_rea
     said = re.search(r"^the target side reads as real sentences \(.*\); options not given, real sentences' "
                      r"defaults \(docs/cli.md\): (.*)$", result.stdout, re.M)
     assert said, result.stdout
-    assert "--patience 8" in said.group(1) and "--max-minutes 10" in said.group(1)
+    assert "--patience 8" in said.group(1) and "--max-minutes 20" in said.group(1)
     assert "--hidden" not in said.group(1) and "--epochs" not in said.group(1)  # given: kept
     assert re.search(r"^epoch 1: .* held-out BLEU [\d.]+, chrF [\d.]+, exact match", result.stdout, re.M)
+
+
+STAGES = ["data", "config", "corpus", "batches", "evaluation", "checkpoint", "trainer"]  # train --data FILE, in order
+
+
+def test_each_stage_of_the_data_path_imports_only_the_stages_before_it() -> None:
+    """A reader following ``train --data FILE`` opens each stage's file once, in order: no stage reaches
+    forward to a later one (models/training.py held all of them until issue 21)."""
+    import ast  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parents[1] / "models"
+    assert not (root / "training.py").exists()
+    for position, stage in enumerate(STAGES):
+        tree = ast.parse((root / f"{stage}.py").read_text(encoding="utf-8"))
+        imported = {node.module.removeprefix("models.") for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("models.")}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                     and node.module == "models" for alias in node.names}
+        later = sorted(imported & set(STAGES[position + 1:]))
+        assert not later, f"models/{stage}.py imports the later stage(s) {later}"
