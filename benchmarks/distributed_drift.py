@@ -5,7 +5,7 @@
     python benchmarks/distributed_drift.py --save /tmp/drift/ulp.npz --nudge          # 1 process, weights +1 ulp
     python benchmarks/distributed_drift.py --compare /tmp/drift/one.npz /tmp/drift/two.npz
 
-A run is the trainer's own (``models.training.Trainer.fit``, what ``minigrad-translate train``
+A run is the trainer's own (``models.trainer.Trainer.fit``, what ``minigrad-translate train``
 runs) on the numbers task with that task's defaults (``--task numbers --seed 0``: 9,000 pairs,
 batch 64, hidden 128, lr 0.003, 2 epochs, 282 steps), ``--threads`` BLAS threads per process
 (default 1). Every ``--every`` steps, and at the end of each epoch, rank 0 keeps a copy of all
@@ -40,8 +40,12 @@ import numpy as np  # noqa: E402
 import minigrad as mg  # noqa: E402
 from minigrad import distributed, optim  # noqa: E402
 from minigrad.backend import to_host  # noqa: E402
-from models import training  # noqa: E402
-from models.training import TrainConfig, Trainer, load_corpus, run_defaults  # noqa: E402
+from models import trainer as training  # noqa: E402  (the names the trainer loop looks up, swapped below)
+from models.batches import Batch, epoch_batches, make_batch  # noqa: E402
+from models.config import TrainConfig, run_defaults  # noqa: E402
+from models.corpus import Corpus, load_corpus  # noqa: E402
+from models.seq2seq import Seq2Seq  # noqa: E402
+from models.trainer import Trainer  # noqa: E402
 
 
 def record(args: argparse.Namespace) -> None:
@@ -64,7 +68,7 @@ def record(args: argparse.Namespace) -> None:
         kept: dict[str, np.ndarray] = {}
         norms: list[float] = []
         step = [0]
-        per_epoch = len(training.epoch_batches(corpus, config, 0))
+        per_epoch = len(epoch_batches(corpus, config, 0))
 
         def keep(label: str) -> None:
             kept[label] = np.concatenate([to_host(p.data).ravel().astype(np.float64) for p in parameters])
@@ -117,16 +121,16 @@ def record(args: argparse.Namespace) -> None:
           f"step (rank 0); kept in {args.save}")
 
 
-def shared_batches(count: int, corpus: training.Corpus, config: TrainConfig, epoch: int, start: int = 0,
-                   world: object = None) -> Iterator[list[training.Batch | None]]:
+def shared_batches(count: int, corpus: Corpus, config: TrainConfig, epoch: int, start: int = 0,
+                   world: object = None) -> Iterator[list[Batch | None]]:
     """Each batch of ``epoch`` as the ``count`` shares that ``count`` processes would each take."""
-    for chunk in training.epoch_batches(corpus, config, epoch)[start:]:
+    for chunk in epoch_batches(corpus, config, epoch)[start:]:
         shares = (distributed.shard(chunk, distributed.World(rank, count)) for rank in range(count))
-        yield [training.make_batch(corpus, [corpus.train[i] for i in share], config.device) if share else None
+        yield [make_batch(corpus, [corpus.train[i] for i in share], config.device) if share else None
                for share in shares]
 
 
-def backward_shares(model: training.Seq2Seq, optimizer: optim.Optimizer, shares: list[training.Batch | None],
+def backward_shares(model: Seq2Seq, optimizer: optim.Optimizer, shares: list[Batch | None],
                     label_smoothing: float, world: object) -> tuple[float, int]:
     """What ``models.parallel.backward_share`` and ``average_gradients`` do on len(shares) processes, on
     one: each share's gradient, times its tokens over the batch's, summed in rank order."""

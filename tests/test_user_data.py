@@ -227,7 +227,7 @@ STAGES = ["data", "config", "corpus", "batches", "evaluation", "checkpoint", "tr
 
 def test_each_stage_of_the_data_path_imports_only_the_stages_before_it() -> None:
     """A reader following ``train --data FILE`` opens each stage's file once, in order: no stage reaches
-    forward to a later one (models/training.py held all of them until issue 21)."""
+    forward to a later one (one models/training.py held all of them until issue 21)."""
     import ast  # noqa: PLC0415
 
     root = Path(__file__).resolve().parents[1] / "models"
