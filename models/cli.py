@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import minigrad as mg
-from minigrad import CheckpointError, DeviceError, legacy, set_num_threads
+from minigrad import CheckpointError, DeviceError, distributed, legacy, set_num_threads
 from models.attention import SCORES
 from models.bpe import shown
 from models.checkpoint import check_training_data, load_checkpoint
@@ -292,6 +292,8 @@ def _train(args: argparse.Namespace) -> int:
     print(f"threads: {threads} ({why})")
     if world.size > 1:
         print(f"processes: {world.size} (mpiexec), each with its share of every batch of {config.batch_size} pairs")
+        route = distributed.route_for(mg.get_device(config.device), world)
+        print(f"gradients all-reduced: {route.name} ({route.why})")
     trainer = Trainer(config, corpus, progress_bar=not args.no_progress and world.is_root,
                       profile_steps=args.profile or 0)
     trainer.open_run(resume=args.resume, overwrite=args.overwrite)  # locks out/ for this training

@@ -396,6 +396,8 @@ def straight(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert result.returncode == 0, result.stderr[-3000:]
         said = "processes: 2 (mpiexec), each with its share of every batch of 17 pairs"
         assert (said in result.stdout.splitlines()) == (processes == 2), result.stdout
+        route = "gradients all-reduced: mpi ("  # NumPy buffers: MPI's Allreduce in place (distributed.choose_route)
+        assert any(line.startswith(route) for line in result.stdout.splitlines()) == (processes == 2), result.stdout
         assert result.stdout.count("epoch 3:") == 1  # rank 0 alone reports
     return runs
 
