@@ -13,6 +13,7 @@ from models.batches import make_batch
 from models.config import TrainConfig
 from models.corpus import Corpus, Pairs
 from models.data import PAD_ID, pad
+from models.report import written_without_spaces
 from models.seq2seq import Seq2Seq, Translation
 
 
@@ -69,13 +70,17 @@ def references_of(pairs: Pairs) -> dict[str, list[str]]:
 
 def corpus_scores(outputs: Sequence[str], references: Sequence[Sequence[str]]) -> tuple[float, float]:
     """Multi-reference (BLEU, chrF) with sacrebleu: ``outputs[i]`` is scored against every string of
-    ``references[i]`` (any number of them)."""
+    ``references[i]`` (any number of them). BLEU counts n-grams of words (sacrebleu's ``13a``
+    tokenizer), or of characters (``char``) where the references are written without spaces
+    (Japanese, Chinese): there one "word" is a whole sentence, and word BLEU is 0 for all but
+    perfect outputs."""
     import sacrebleu  # noqa: PLC0415 - a dependency of the showcase only
 
     most = max((len(r) for r in references), default=1)
     streams = [[r[k] if k < len(r) else None for r in references] for k in range(most)]
+    tokenize = "char" if written_without_spaces([text for texts in references for text in texts]) else "13a"
     # force: the outputs are detokenized text (BPE gives the spaces back), however they look
-    bleu = sacrebleu.corpus_bleu(list(outputs), streams, force=True).score
+    bleu = sacrebleu.corpus_bleu(list(outputs), streams, force=True, tokenize=tokenize).score
     return bleu, sacrebleu.corpus_chrf(list(outputs), streams).score
 
 

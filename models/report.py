@@ -63,12 +63,21 @@ def sentence_reason(texts: Sequence[str]) -> str | None:
     if per_text >= SENTENCE_WORDS:
         return (f"real sentences: {types:,} word types in lines of {per_text:.1f} words, {singletons:,} of the types "
                 "seen once; pieces learn the rare words from parts that other words share")
-    characters = [c for text in texts for c in text if not c.isspace()]
-    latin = sum(1 for c in characters if c.isascii())
-    if per_text < 1.5 and len(characters) / max(len(texts), 1) >= UNSPACED_CHARACTERS and latin < len(characters) / 2:
-        return (f"sentences written without spaces ({len(characters) / max(len(texts), 1):.1f} characters a line): "
+    if written_without_spaces(texts):
+        characters = sum(1 for text in texts for c in text if not c.isspace())
+        return (f"sentences written without spaces ({characters / max(len(texts), 1):.1f} characters a line): "
                 "pieces learn the words that spaces do not mark")
     return None
+
+
+def written_without_spaces(texts: Sequence[str]) -> bool:
+    """Lines of a script that puts no spaces between its words (Japanese, Chinese): fewer than 1.5
+    words a line, yet :data:`UNSPACED_CHARACTERS` characters or more, most of them not ASCII."""
+    words = sum(len(text.split()) for text in texts)
+    characters = [c for text in texts for c in text if not c.isspace()]
+    latin = sum(1 for c in characters if c.isascii())
+    lines = max(len(texts), 1)
+    return words / lines < 1.5 and len(characters) / lines >= UNSPACED_CHARACTERS and latin < len(characters) / 2
 
 
 def pattern_reason(texts: Sequence[str]) -> str:

@@ -27,6 +27,22 @@ def test_a_source_with_several_targets_is_scored_against_all_of_them() -> None:
     assert first_only[0] < 70 and first_only[1] < 80  # against its first reference alone, a right answer loses
 
 
+def test_bleu_counts_characters_where_the_references_are_written_without_spaces() -> None:
+    """Japanese puts no spaces between words: word BLEU would see one "word" a sentence and give 0 to a
+    nearly right output. There BLEU is sacrebleu's on characters; spaced text keeps word BLEU."""
+    import sacrebleu
+
+    references = [["私は昨日図書館で本を読みました。"], ["彼女は毎朝コーヒーを飲みます。"], ["駅までの道を教えてください。"]]
+    outputs = ["私は昨日図書館で本を読んだ。", "彼女は毎朝コーヒーを飲みます。", "駅への道を教えてください。"]
+    bleu, chrf = corpus_scores(outputs, references)
+    streams = [[r[0] for r in references]]
+    assert bleu == pytest.approx(sacrebleu.corpus_bleu(outputs, streams, tokenize="char").score)
+    assert 40 < bleu < 100 and sacrebleu.corpus_bleu(outputs, streams, force=True).score < 40
+    spaced = corpus_scores(["I read a book in the library yesterday."], [["I read a book yesterday."]])
+    assert spaced[0] == pytest.approx(sacrebleu.corpus_bleu(["I read a book in the library yesterday."],
+                                                            [["I read a book yesterday."]]).score)
+
+
 def test_best_is_chosen_on_chrf_for_sentences_and_on_exact_match_then_chrf_for_patterns() -> None:
     history = [{"valid_exact_match": 0.0, "valid_chrf": 10.4, "valid_bleu": 0.0},
                {"valid_exact_match": 0.0, "valid_chrf": 14.3, "valid_bleu": 1.0},
