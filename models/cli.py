@@ -272,7 +272,8 @@ def _train(args: argparse.Namespace) -> int:
         check_combination({**given, "model": config.model})
     if args.data:
         texts = [t for _, t in corpus.train + corpus.valid + corpus.test]  # as the target's level line counts them
-        kind = (f"real sentences ({sentence_reason(texts) or 'the target side is read as BPE pieces'})" if sentences
+        reason = (sentence_reason(texts) or "the target side is read as BPE pieces").removeprefix("real sentences: ")
+        kind = (f"real sentences ({reason})" if sentences
                 else f"patterns ({pattern_reason(texts)}), each output right or wrong")
         small = "" if sentences or not set(SMALL_PATTERN_DEFAULTS) & set(applied) else (
             f"; {len(corpus.train):,} training pairs are few (under {FEW_PATTERN_PAIRS:,}): smaller batches at a "
