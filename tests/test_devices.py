@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import platform
 import subprocess
 import sys
 
@@ -205,3 +206,30 @@ def test_numpy_arrays_passed_as_out_are_refused_on_the_strict_device():
     out = strict.xp.empty(3)
     strict.xp.tanh(a, out=out)  # a strict out= is fine, as CuPy's own arrays are
     np.testing.assert_allclose(out.get(), np.tanh(np.ones(3)))
+
+
+_PAGE_FAULTS = """
+import resource, minigrad as mg
+xp = mg.get_device("cpu").xp
+def faults():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(20):  # what a training step does: many arrays made, then all dropped
+        arrays = [xp.ones((128, 256), dtype=xp.float32) for _ in range(20)]  # 128 KiB each
+        del arrays
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+faults()
+print(faults())
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="it is glibc's malloc that minigrad tunes")
+def test_the_cpu_keeps_freed_array_memory_instead_of_faulting_it_back_in():
+    def page_faults(setting: str) -> int:
+        env = {**os.environ, "MINIGRAD_KEEP_FREED_MEMORY": setting}
+        result = subprocess.run([sys.executable, "-c", _PAGE_FAULTS], env=env, capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 0, result.stderr
+        return int(result.stdout)
+
+    assert page_faults("0") > 2000  # glibc's default: the memory goes back to the kernel, 32 faults per array
+    assert page_faults("1") < 200  # kept: the next arrays reuse it

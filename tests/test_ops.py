@@ -607,6 +607,16 @@ def test_max_and_min_ties_agree_with_torch_amax_and_amin(ours, theirs, device):
     assert_close(gradient, x_torch.grad.numpy())
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_sigmoid_is_torchs_to_the_last_bits_in_every_float_dtype(dtype, device):
+    # through σ's whole range in the dtype (tiny values near -88 in float32, 0 past it) and its edges
+    x = np.concatenate([np.linspace(-120, 120, 2401), [0.0, -0.0, np.inf, -np.inf, np.nan]]).astype(dtype)
+    ours = F.sigmoid(mg.tensor(x, device=device)).numpy()
+    theirs = torch.sigmoid(torch.from_numpy(x)).numpy()
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, rtol=4 * np.finfo(dtype).eps, atol=0)
+
+
 def test_maximum_and_minimum_split_a_tie_evenly(device):
     x, y = [1.0, 2.0, 3.0], [1.0, 0.0, 5.0]  # a tie, x wins, y wins
     assert [g.tolist() for g in grad_of(F.maximum, x, y, device=device)] == [[0.5, 1, 0], [0.5, 0, 1]]

@@ -226,9 +226,13 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx: Function, x: Any) -> Any:
-        # e = e^-|x| never overflows, and e / (1 + e) keeps σ(-20) = 2.06e-9 in float32 (not 0)
-        e = ctx.xp.exp(-ctx.xp.abs(x))
-        y = (ctx.xp.where(x >= 0, 1, e) / (1 + e)).astype(x.dtype, copy=False)  # 1/(1+e) for x ≥ 0, e/(1+e) below
+        # As torch computes it (float16 in float32). σ(-20) = 1 / (1 + 4.9e8) = 2.06e-9 in float32,
+        # and below x ≈ -88 e⁻ˣ = inf gives σ = 0, as it should.
+        with backend.overflow_allowed(ctx.xp):
+            if x.dtype == backend.float16:
+                y = (1 / (1 + ctx.xp.exp(-x.astype(backend.float32)))).astype(x.dtype)
+            else:
+                y = 1 / (1 + ctx.xp.exp(-x))
         ctx.save_for_backward(y)
         return y
 
