@@ -141,6 +141,10 @@ class SubwordTransformer(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(width, target_vocab)
         self.output.weight = self.target_embedding.weight  # tied
+        for embedding in (self.source_embedding, self.target_embedding):  # fairseq's: N(0, 1/width), so that
+            nn.init.normal_(embedding.weight, 0.0, width ** -0.5)        # x·√width is about 1, like the
+            with torch.no_grad():                                          # positions, and the tied output's
+                embedding.weight[PAD_ID].zero_()                           # first logits are small
 
     def embed(self, embedding: nn.Embedding, ids: torch.Tensor) -> torch.Tensor:
         return self.dropout(embedding(ids) * math.sqrt(self.width) + self.positions[:ids.shape[1]])
