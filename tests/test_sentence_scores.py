@@ -32,7 +32,8 @@ def test_bleu_counts_characters_where_the_references_are_written_without_spaces(
     nearly right output. There BLEU is sacrebleu's on characters; spaced text keeps word BLEU."""
     import sacrebleu
 
-    references = [["私は昨日図書館で本を読みました。"], ["彼女は毎朝コーヒーを飲みます。"], ["駅までの道を教えてください。"]]
+    references = [["私は昨日図書館で本を読みました。"], ["彼女は毎朝コーヒーを飲みます。"],
+                  ["駅までの道を教えてください。"]]
     outputs = ["私は昨日図書館で本を読んだ。", "彼女は毎朝コーヒーを飲みます。", "駅への道を教えてください。"]
     bleu, chrf = corpus_scores(outputs, references)
     streams = [[r[0] for r in references]]
