@@ -16,8 +16,9 @@ from models.seq2seq import ModelConfig
 
 
 @dataclass
-class TrainConfig:
-    """Everything a training run is built from; stored in its checkpoints."""
+class TrainConfig(ModelConfig):
+    """Everything a training run is built from; stored in its checkpoints. The model's fields
+    (decoder, sizes, dropout, ...) are :class:`models.seq2seq.ModelConfig`'s; these are the run's."""
 
     task: str | None = "dates"
     data: str | None = None  # a TSV file of the user's own pairs, instead of a task
@@ -26,14 +27,6 @@ class TrainConfig:
     source_level: str | None = None  # overrides level for the source; a trained run stores its choice here
     target_level: str | None = None
     bpe_merges: int | None = None  # merges a BPE side learns (None: chosen from the data; a run stores its choice)
-    decoder: str = "luong"
-    score: str | None = None  # None: dot for luong, additive for bahdanau
-    embed_size: int = 16
-    hidden_size: int = 256
-    num_layers: int = 1
-    bidirectional: bool = False
-    input_feeding: bool = False
-    dropout: float = 0.0
     reverse_source: bool = False
     epochs: int = 3
     batch_size: int = 128
@@ -51,11 +44,7 @@ class TrainConfig:
     valid_fraction: float = 0.05
     test_fraction: float = 0.05
     bucket: bool = True  # batch sentences of similar length together (less padding, faster steps)
-    lstm: str = "fused"  # "composed" (op by op, as a learner reads it) or "fused" (minigrad.fast: same numbers, faster)
-    join: str = "concat"  # how the Luong decoder combines context and state: "concat" or "add"
-    model: str = "lstm"  # "lstm" (encoder, attention decoder) or "transformer"
-    heads: int = 4  # the Transformer's attention heads
-    ff_size: int = 256  # the Transformer's feed-forward width
+    lstm: str = "fused"  # train's own default; ModelConfig's is "composed" (what a learner reads)
 
     def model_config(self) -> ModelConfig:
         """The model these options describe: the fields that :func:`models.seq2seq.build_model` reads."""
